@@ -1,0 +1,46 @@
+#pragma once
+// Kubernetes label selectors (metav1.LabelSelector) as OpenKruise evaluates them.
+
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "injector/json.hpp"
+
+namespace injector {
+
+using Labels = std::map<std::string, std::string, std::less<>>;
+
+struct LabelRequirement {
+  std::string key;
+  std::string op;  // kept verbatim: "In", "NotIn", "Exists", "DoesNotExist" or anything else
+  std::vector<std::string> values;
+};
+
+struct LabelSelector {
+  std::vector<std::pair<std::string, std::string>> match_labels;  // sorted by key
+  std::vector<LabelRequirement> expressions;                       // spec order
+
+  bool empty() const { return match_labels.empty() && expressions.empty(); }
+};
+
+/// Reads a metav1.LabelSelector object. Fails on a wrong JSON shape (naming `field`, e.g.
+/// `spec.selector.matchLabels.app: must be a string`); operators are NOT checked here, so that an
+/// object OpenKruise admission lets through (e.g. updateStrategy.selector under NotUpdate) loads.
+Result<LabelSelector> parse_label_selector(const Json& j, std::string_view field);
+
+/// Label-selector semantics (all matchLabels AND all expressions). An unknown operator is an error
+/// naming it (`"badOp" is not a valid label selector operator`). An empty selector matches
+/// everything here; callers that treat empty as "nothing" (the pod selector) check `empty()`.
+Result<bool> selector_matches(const LabelSelector& s, const Labels& labels);
+
+/// Kubernetes validation of a selector: keys are qualified names, values valid label values,
+/// operators known, In/NotIn need values, Exists/DoesNotExist none. Returns one message per
+/// problem, each prefixed with `field` (e.g. `spec.selector.matchExpressions[0].operator: ...`).
+std::vector<std::string> validate_label_selector(const LabelSelector& s, std::string_view field);
+
+/// Reads a `{"k":"v"}` labels object (missing/null gives an empty map).
+Labels labels_of(const Json& obj);
+
+}  // namespace injector

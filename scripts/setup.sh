@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Idempotent setup: installs every Debian package the build, the tests and the tools need.
+# Used by both README commands and by .ci/run. Installs nothing that is already there.
+set -euo pipefail
+
+packages=(
+  build-essential cmake pkg-config git python3 openssl ca-certificates
+  libboost-dev libcpp-httplib-dev libssl-dev nlohmann-json3-dev rapidjson-dev libyaml-cpp-dev
+  libcxxopts-dev libspdlog-dev libfmt-dev catch2 libre2-dev libbenchmark-dev clang-format ccache
+)
+if [ "${SETUP_EXTRAS:-0}" = 1 ]; then
+  # Tools for the deployment check and the benchmarks; not needed to build or serve.
+  packages+=(wrk nginx-light kubectl golang-go golang-github-evanphx-json-patch-dev
+    golang-github-xeipuuv-gojsonschema-dev golang-gopkg-yaml.v2-dev)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+SUDO=""
+if [ "$(id -u)" != 0 ]; then SUDO=sudo; fi
+echo "setup: installing ${missing[*]}" >&2
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

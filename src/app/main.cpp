@@ -1,0 +1,6 @@
+#include <cstdio>
+
+int main() {
+  std::puts("sidecarset-injector: under construction");
+  return 2;
+}
