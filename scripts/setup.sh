@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(
-  build-essential cmake pkg-config git python3 openssl ca-certificates
+  build-essential cmake pkg-config git python3 openssl ca-certificates curl
   libboost-dev libcpp-httplib-dev libssl-dev nlohmann-json3-dev rapidjson-dev libyaml-cpp-dev
   libcxxopts-dev libspdlog-dev libfmt-dev catch2 libre2-dev libbenchmark-dev clang-format ccache
 )
