@@ -1,6 +1,13 @@
-#include <cstdio>
+#include <iostream>
+#include <string>
+#include <vector>
 
-int main() {
-  std::puts("sidecarset-injector: under construction");
-  return 2;
+#include "cli.hpp"
+
+int main(int argc, char** argv) {
+  std::ios::sync_with_stdio(false);
+  std::vector<std::string> args(argv + (argc > 0 ? 1 : 0), argv + argc);
+  int status = injector::run_cli(args, std::cin, std::cout, std::cerr);
+  std::cout.flush();
+  return status;
 }
