@@ -1,0 +1,72 @@
+#pragma once
+// The HTTPS edge: an event-driven Boost.Beast server on OpenSSL. A few I/O threads serve every
+// connection; reviews take microseconds and run inline on them. Beast stays out of this header
+// (pimpl) so that only server.cpp pays for its compile time.
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "injector/json.hpp"
+#include "world_holder.hpp"
+
+namespace injector {
+
+struct ServerOptions {
+  std::string listen = "0.0.0.0:8443";  // host:port or [v6]:port; port 0 = ephemeral
+  std::string cert_file, key_file;
+  unsigned threads = 0;  // 0 = std::thread::hardware_concurrency()
+  // kube-apiserver keeps ~25 idle connections per webhook per API server replica and opens more
+  // in bursts; 10,000 leaves room for many replicas while bounding descriptors and memory.
+  std::size_t max_connections = 10000;
+  // The API server refuses objects over ~1.5 MiB (etcd's request limit) and controller-runtime's
+  // webhooks accept 7 MiB; an UPDATE review carries object and oldObject. 8 MiB admits any
+  // review the API server can send while bounding what one connection can make us buffer.
+  std::size_t body_limit = 8u << 20;
+  // idle: longer than Go's 90 s IdleConnTimeout, so the client, not us, closes idle keep-alive
+  // connections (closing first races its reuse). header: TLS handshake, and the request line and
+  // headers once the first byte arrived (slowloris). body, write: per request.
+  std::chrono::seconds idle_timeout{120}, header_timeout{10}, body_timeout{30}, write_timeout{30};
+};
+
+/// Parsed `listen` value.
+struct ListenAddress {
+  std::string host;  // IP literal, without brackets
+  unsigned short port = 0;
+};
+
+/// Parses `host:port`, `[v6]:port` or `:port` (all interfaces); the error names the value.
+Result<ListenAddress> parse_listen_address(std::string_view text);
+
+class Server {
+ public:
+  Server(ServerOptions options, WorldHolder& worlds);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  /// Loads cert/key (the error names the file), binds and listens. Call once, before run().
+  Result<void> start();
+  /// The bound port (after start).
+  unsigned short port() const;
+  /// Serves on `threads` threads (this one included) until stop() and every connection is done.
+  void run();
+  /// Installs SIGINT/SIGTERM -> graceful stop (call before run).
+  void handle_signals();
+  /// Graceful stop, callable from any thread and more than once: stop accepting, close idle
+  /// connections, let in-flight requests finish (answered with `Connection: close`).
+  void stop();
+  /// Generation reported by /readyz (0 when no World is held).
+  std::uint64_t ready_generation() const;
+  /// Open connections (for tests and logs).
+  std::size_t connections() const;
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace injector
