@@ -1,0 +1,227 @@
+#include "injector/hash.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <string>
+#include <vector>
+
+namespace injector {
+namespace {
+
+Json parse(const std::string& text) { return Json::parse(text); }
+
+// Upstream vectors: pkg/control/sidecarcontrol/hash_test.go (TestSidecarSetHash,
+// TestSidecarSetHashWithoutImage, and their v1beta1 twins, which expect the same values) and
+// pkg/webhook/sidecarset/mutating/sidecarset_mutating_test.go (the defaulted dns-f SidecarSet).
+struct HashCase {
+  std::string name;
+  std::string spec;
+  std::string hash;
+  std::string hash_without_image;  // empty: upstream has no vector for this case
+};
+
+constexpr const char* kPlain = R"({"name":"container1","image":"test-image"})";
+constexpr const char* kNative =
+    R"({"name":"container1","image":"test-image","restartPolicy":"Always"})";
+
+TEST_CASE("sidecarset hashes match upstream vectors") {
+  const std::vector<HashCase> cases = {
+      {"containers", std::string(R"({"containers":[)") + kPlain + "]}",
+       "w26c4x8fz245642fdv499b464248f974xddx4x55z5dw55bc6x66464fxz77dc78", ""},
+      {"containers and a regular init container",
+       std::string(R"({"containers":[)") + kPlain + R"(],"initContainers":[)" + kPlain + "]}",
+       "w26c4x8fz245642fdv499b464248f974xddx4x55z5dw55bc6x66464fxz77dc78",
+       "8wzddb4dvv9c6x8zdc77z4z75987424f457dfv6724ddw6zbdx467wz5x24fc759"},
+      {"containers and a native sidecar init container",
+       std::string(R"({"containers":[)") + kPlain + R"(],"initContainers":[)" + kNative + "]}",
+       "4xwx4d4844vd4v9x79wb4xbxf4xb29475cc4446v8cz2c2f2f5c5bw448vd42z8w",
+       "5725fw8bwbx249bw57v5892c847dzf48bww9zb7c86xb95264fdz26654847b2c8"},
+      {"defaulted dns-f (SidecarSet mutating webhook test)",
+       R"({"containers":[{"name":"dns-f","image":"dns:1.0","imagePullPolicy":"IfNotPresent",
+           "terminationMessagePath":"/dev/termination-log","terminationMessagePolicy":"File",
+           "resources":{},"podInjectPolicy":"BeforeAppContainer",
+           "upgradeStrategy":{"upgradeType":"ColdUpgrade"},
+           "shareVolumePolicy":{"type":"disabled"}}],
+           "updateStrategy":{"type":"RollingUpdate"}})",
+       "6wbd76bd7984x24fb4f44fv9222cw9v9bcf85x766744wddd4zwx927zzz2zb684",
+       "82684vwf9d4cb4wz4vffx4ddfbb47ww4z4wwxdbwb8w2zbb7zvf4524cdd49bv94"},
+      // Derived with the same algorithm (spec §5.1), not an upstream value: a nil slice is `null`.
+      {"no containers", "{}", "x5vwx9w6vv4dv72c9w4c2f6v74fbwx545b45bbfz6z2dvf8w887xw86fvcb4cf48",
+       ""},
+  };
+  for (const auto& c : cases) {
+    DYNAMIC_SECTION(c.name) {
+      const Json spec = parse(c.spec);
+      CHECK(sidecarset_hash(spec) == c.hash);
+      if (!c.hash_without_image.empty()) {
+        CHECK(sidecarset_hash_without_image(spec) == c.hash_without_image);
+      }
+    }
+  }
+}
+
+TEST_CASE("hash input is Go's json.Marshal of the SidecarContainer structs") {
+  struct Case {
+    std::string name;
+    std::string spec;
+    bool without_image;
+    std::string expected;
+  };
+  const std::vector<Case> cases = {
+      {"minimal container: name always, resources/upgradeStrategy/shareVolumePolicy as structs",
+       std::string(R"({"containers":[)") + kPlain + "]}", false,
+       R"({"containers":[{"name":"container1","image":"test-image","resources":{},)"
+       R"("upgradeStrategy":{},"shareVolumePolicy":{}}]})"},
+      {"regular init containers are left out",
+       std::string(R"({"containers":[)") + kPlain + R"(],"initContainers":[)" + kPlain + "]}",
+       false,
+       R"({"containers":[{"name":"container1","image":"test-image","resources":{},)"
+       R"("upgradeStrategy":{},"shareVolumePolicy":{}}]})"},
+      {"one native sidecar pulls in the whole initContainers list, images blanked",
+       std::string(R"({"containers":[)") + kPlain + R"(],"initContainers":[)" + kPlain + "," +
+           kNative + "]}",
+       true,
+       R"({"containers":[{"name":"container1","resources":{},"upgradeStrategy":{},)"
+       R"("shareVolumePolicy":{}}],"initContainers":[{"name":"container1","resources":{},)"
+       R"("upgradeStrategy":{},"shareVolumePolicy":{}},{"name":"container1","resources":{},)"
+       R"("restartPolicy":"Always","upgradeStrategy":{},"shareVolumePolicy":{}}]})"},
+      {"restartPolicy other than Always is not a native sidecar",
+       R"({"containers":[],"initContainers":[{"name":"i","restartPolicy":"OnFailure"}]})", false,
+       R"({"containers":[]})"},
+      {"absent containers are a nil slice", R"({"initContainers":null})", false,
+       R"({"containers":null})"},
+      {"empty list stays an empty list", R"({"containers":[]})", false, R"({"containers":[]})"},
+      {"the defaulted dns-f container (spec §5.1)",
+       R"({"containers":[{"shareVolumePolicy":{"type":"disabled"},
+           "upgradeStrategy":{"upgradeType":"ColdUpgrade"},"podInjectPolicy":"BeforeAppContainer",
+           "imagePullPolicy":"IfNotPresent","terminationMessagePolicy":"File",
+           "terminationMessagePath":"/dev/termination-log","resources":{},"image":"dns:1.0",
+           "name":"dns-f"}]})",
+       false,
+       R"({"containers":[{"name":"dns-f","image":"dns:1.0","resources":{},)"
+       R"("terminationMessagePath":"/dev/termination-log","terminationMessagePolicy":"File",)"
+       R"("imagePullPolicy":"IfNotPresent","podInjectPolicy":"BeforeAppContainer",)"
+       R"("upgradeStrategy":{"upgradeType":"ColdUpgrade"},"shareVolumePolicy":{"type":"disabled"}}]})"},
+      // A probe/port/env/resources-rich container, keys deliberately shuffled in the input.
+      // Derivation, by the Go declarations (k8s.io/api v0.32.10 core/v1/types.go):
+      // - Container order: name, image, command(absent), args, workingDir(absent), ports, envFrom,
+      //   env, resources, resizePolicy(absent), restartPolicy(absent), volumeMounts,
+      //   volumeDevices(absent), livenessProbe, readinessProbe, startupProbe, lifecycle,
+      //   terminationMessagePath/Policy(absent), imagePullPolicy, securityContext,
+      //   stdin/stdinOnce(absent), tty; then podInjectPolicy, upgradeStrategy, shareVolumePolicy
+      //   ({}: a struct value), shareVolumeDevicePolicy ({}: a non-nil pointer), transferEnv;
+      //   `unknownField` dropped.
+      // - ContainerPort {name, hostPort omitempty (0 dropped), containerPort, protocol, hostIP}.
+      // - EnvFromSource {prefix, configMapRef{name}, secretRef}; EnvVar {name, value, valueFrom};
+      //   ObjectFieldSelector {apiVersion, fieldPath}; ResourceFieldSelector {containerName,
+      //   resource, divisor}: divisor is a Quantity struct, so omitempty does not drop it: "0".
+      // - ResourceRequirements {limits, requests, claims}; map keys sorted (cpu < memory).
+      // - VolumeMount {name, readOnly (false dropped), recursiveReadOnly, mountPath, subPath,
+      //   mountPropagation (pointer: kept), subPathExpr}.
+      // - Probe: ProbeHandler inline {exec, httpGet, tcpSocket, grpc}, then initialDelaySeconds
+      //   (0 dropped), timeoutSeconds, periodSeconds, successThreshold, failureThreshold.
+      //   HTTPGetAction {path, port, host, scheme, httpHeaders}; HTTPHeader {name, value};
+      //   TCPSocketAction port "http" stays a string; GRPCAction.service is a *string without
+      //   omitempty, so it prints null.
+      // - Lifecycle {postStart, preStop}; LifecycleHandler {exec, httpGet, tcpSocket, sleep}; the
+      //   `&&` and `>` are HTML-escaped as Go does.
+      // - SecurityContext {capabilities, privileged (a *bool: false kept), seLinuxOptions,
+      //   windowsOptions, runAsUser, runAsGroup, runAsNonRoot, readOnlyRootFilesystem,
+      //   allowPrivilegeEscalation, procMount, seccompProfile, appArmorProfile}.
+      // - TransferEnvVar {sourceContainerName, sourceContainerNameFrom, envName, envNames}.
+      // The bytes were also checked against a Go 1.19 program marshalling the same declarations.
+      {"rich container",
+       R"({"containers":[{
+ "unknownField": "dropped",
+ "tty": true,
+ "securityContext": {"runAsNonRoot": true, "capabilities": {"drop": ["ALL"]},
+   "privileged": false, "seccompProfile": {"type": "RuntimeDefault"}, "runAsUser": 1000},
+ "imagePullPolicy": "IfNotPresent",
+ "lifecycle": {"preStop": {"sleep": {"seconds": 5}},
+   "postStart": {"exec": {"command": ["sh", "-c", "echo a && echo b > /tmp/x"]}}},
+ "startupProbe": {"grpc": {"port": 9090}},
+ "readinessProbe": {"tcpSocket": {"port": "http"}, "periodSeconds": 10, "initialDelaySeconds": 0},
+ "livenessProbe": {"failureThreshold": 3, "httpGet": {"scheme": "HTTP", "port": 8080,
+   "path": "/healthz", "httpHeaders": [{"value": "v", "name": "X-A"}]}, "timeoutSeconds": 1},
+ "volumeMounts": [{"mountPath": "/var/log", "name": "logs", "readOnly": false,
+   "mountPropagation": "HostToContainer"}],
+ "resources": {"requests": {"memory": "64Mi", "cpu": "100m"}, "limits": {"memory": "128Mi"}},
+ "env": [{"name": "POD_NAME", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name",
+   "apiVersion": "v1"}}}, {"value": "1", "name": "PLAIN"},
+   {"name": "LIMIT", "valueFrom": {"resourceFieldRef": {"resource": "limits.memory"}}}],
+ "envFrom": [{"configMapRef": {"name": "cm"}, "prefix": "CM_"}],
+ "ports": [{"protocol": "TCP", "containerPort": 8080, "name": "http"},
+   {"containerPort": 9090, "hostPort": 0}],
+ "args": ["--v=2"],
+ "image": "proxy:1.0",
+ "name": "proxy",
+ "podInjectPolicy": "AfterAppContainer",
+ "upgradeStrategy": {"hotUpgradeEmptyImage": "proxy-empty:1.0", "upgradeType": "HotUpgrade"},
+ "shareVolumeDevicePolicy": {},
+ "transferEnv": [{"envName": "TZ", "sourceContainerName": "main"}]
+}]})",
+       false,
+       R"({"containers":[{"name":"proxy","image":"proxy:1.0","args":["--v=2"],)"
+       R"("ports":[{"name":"http","containerPort":8080,"protocol":"TCP"},{"containerPort":9090}],)"
+       R"("envFrom":[{"prefix":"CM_","configMapRef":{"name":"cm"}}],)"
+       R"("env":[{"name":"POD_NAME","valueFrom":{"fieldRef":{"apiVersion":"v1",)"
+       R"("fieldPath":"metadata.name"}}},{"name":"PLAIN","value":"1"},)"
+       R"({"name":"LIMIT","valueFrom":{"resourceFieldRef":{"resource":"limits.memory",)"
+       R"("divisor":"0"}}}],)"
+       R"("resources":{"limits":{"memory":"128Mi"},"requests":{"cpu":"100m","memory":"64Mi"}},)"
+       R"("volumeMounts":[{"name":"logs","mountPath":"/var/log",)"
+       R"("mountPropagation":"HostToContainer"}],)"
+       R"("livenessProbe":{"httpGet":{"path":"/healthz","port":8080,"scheme":"HTTP",)"
+       R"("httpHeaders":[{"name":"X-A","value":"v"}]},"timeoutSeconds":1,"failureThreshold":3},)"
+       R"("readinessProbe":{"tcpSocket":{"port":"http"},"periodSeconds":10},)"
+       R"("startupProbe":{"grpc":{"port":9090,"service":null}},)"
+       R"("lifecycle":{"postStart":{"exec":{"command":["sh","-c",)"
+       R"("echo a \u0026\u0026 echo b \u003e /tmp/x"]}},"preStop":{"sleep":{"seconds":5}}},)"
+       R"("imagePullPolicy":"IfNotPresent",)"
+       R"("securityContext":{"capabilities":{"drop":["ALL"]},"privileged":false,)"
+       R"("runAsUser":1000,"runAsNonRoot":true,"seccompProfile":{"type":"RuntimeDefault"}},)"
+       R"("tty":true,"podInjectPolicy":"AfterAppContainer",)"
+       R"("upgradeStrategy":{"upgradeType":"HotUpgrade","hotUpgradeEmptyImage":"proxy-empty:1.0"},)"
+       R"("shareVolumePolicy":{},"shareVolumeDevicePolicy":{},)"
+       R"("transferEnv":[{"sourceContainerName":"main","envName":"TZ"}]}]})"},
+  };
+  for (const auto& c : cases) {
+    DYNAMIC_SECTION(c.name) { CHECK(hash_input(parse(c.spec), c.without_image) == c.expected); }
+  }
+}
+
+TEST_CASE("image changes move only the with-image hash; name changes move both") {
+  const Json base = parse(std::string(R"({"containers":[)") + kPlain + "]}");
+  Json new_image = base;
+  new_image["containers"][0]["image"] = "new-image";
+  Json new_name = base;
+  new_name["containers"][0]["name"] = "container2";
+
+  CHECK(sidecarset_hash(new_image) != sidecarset_hash(base));
+  CHECK(sidecarset_hash_without_image(new_image) == sidecarset_hash_without_image(base));
+  CHECK(sidecarset_hash(new_name) != sidecarset_hash(base));
+  CHECK(sidecarset_hash_without_image(new_name) != sidecarset_hash_without_image(base));
+}
+
+TEST_CASE("safe_encode maps every rune into the vowel-free alphabet") {
+  struct Case {
+    std::string name;
+    std::string input;
+    std::string expected;
+  };
+  // "bcdfghjklmnpqrstvwxz2456789"[r % 27]: '0' (48) -> 48 % 27 = 21 -> '4'; 'a' (97) -> 16 -> 'v';
+  // 'f' (102) -> 21 -> '4'; U+00E9 (233) -> 17 -> 'w'; an invalid byte is U+FFFD (65533) -> 4 ->
+  // 'g', as Go's []rune conversion makes it.
+  const std::vector<Case> cases = {
+      {"empty", "", ""},
+      {"hex digits", "0123456789abcdef", "456789bcdfvwxz24"},
+      {"one rune per multi-byte character", "\xC3\xA9", "w"},
+      {"invalid byte", "\xFF", "g"},
+  };
+  for (const auto& c : cases) {
+    DYNAMIC_SECTION(c.name) { CHECK(safe_encode(c.input) == c.expected); }
+  }
+}
+
+}  // namespace
+}  // namespace injector
