@@ -75,6 +75,14 @@ void append_go_string(std::string& out, std::string_view s) {
         case '\t':
           out += "\\t";
           break;
+        // Since Go 1.22 encoding/json writes \b and \f in short form (before: \u0008, \u000c);
+        // OpenKruise master builds with Go 1.23 (go.mod).
+        case '\b':
+          out += "\\b";
+          break;
+        case '\f':
+          out += "\\f";
+          break;
         case '<':
         case '>':
         case '&':
