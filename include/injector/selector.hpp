@@ -20,7 +20,7 @@ struct LabelRequirement {
 
 struct LabelSelector {
   std::vector<std::pair<std::string, std::string>> match_labels;  // sorted by key
-  std::vector<LabelRequirement> expressions;                       // spec order
+  std::vector<LabelRequirement> expressions;                      // spec order
 
   bool empty() const { return match_labels.empty() && expressions.empty(); }
 };
@@ -31,7 +31,8 @@ struct LabelSelector {
 Result<LabelSelector> parse_label_selector(const Json& j, std::string_view field);
 
 /// Label-selector semantics (all matchLabels AND all expressions). An unknown operator is an error
-/// naming it (`"badOp" is not a valid label selector operator`). An empty selector matches
+/// naming it, with apimachinery's LabelSelectorAsSelector text:
+/// `"badOp" is not a valid label selector operator`. An empty selector matches
 /// everything here; callers that treat empty as "nothing" (the pod selector) check `empty()`.
 Result<bool> selector_matches(const LabelSelector& s, const Labels& labels);
 
@@ -42,5 +43,23 @@ std::vector<std::string> validate_label_selector(const LabelSelector& s, std::st
 
 /// Reads a `{"k":"v"}` labels object (missing/null gives an empty map).
 Labels labels_of(const Json& obj);
+
+/// OpenKruise's `util.IsSelectorOverlapping` heuristic (§6 rule 14): true unless one selector
+/// pins a key to values the other excludes (a=h vs a=i, a In[i,j], a NotIn[h], a DoesNotExist),
+/// or the second requires `Exists` on a key the first does not constrain. Selectors on different
+/// keys overlap.
+bool selectors_overlap(const LabelSelector& a, const LabelSelector& b);
+
+/// apimachinery IsQualifiedName: one message per problem, empty when valid.
+std::vector<std::string> qualified_name_errors(std::string_view name);
+
+/// apimachinery IsValidLabelValue: one message per problem, empty when valid.
+std::vector<std::string> label_value_errors(std::string_view value);
+
+/// apimachinery IsDNS1123Subdomain: one message per problem, empty when valid.
+std::vector<std::string> dns1123_subdomain_errors(std::string_view value);
+
+/// apimachinery IsDNS1123Label: one message per problem, empty when valid.
+std::vector<std::string> dns1123_label_errors(std::string_view value);
 
 }  // namespace injector

@@ -1,0 +1,41 @@
+#pragma once
+// OpenKruise SidecarSet validation (§6), the rules that need no live cluster. Works on converted,
+// defaulted SidecarSet objects (what the validating webhook sees after the mutating one).
+
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "injector/json.hpp"
+
+namespace injector {
+
+/// One violation: the field path (`spec.containers[1].image`, "" for the whole object) and the
+/// message (upstream's text where the spec gives it).
+struct FieldProblem {
+  std::string field;
+  std::string message;
+
+  friend bool operator==(const FieldProblem&, const FieldProblem&) = default;
+};
+
+/// Finds another loaded SidecarSet object by name (nullptr when absent); used for canary bases.
+using SidecarSetLookup = std::function<const Json*(std::string_view name)>;
+
+/// Rules 1-13 of §6 for one SidecarSet (wrong JSON shapes first: when the object could not be
+/// decoded into the Go types, only those problems are returned). Not checked here: the
+/// patchPodMetadata whitelist (no kruise-configuration ConfigMap offline), the resolvability of
+/// injectionStrategy.revision (per pod), and UPDATE-only rules. Adds the hot-upgrade rule: a
+/// HotUpgrade container needs `hotUpgradeEmptyImage`.
+std::vector<FieldProblem> validate_sidecarset(const Json& sidecarset,
+                                              const SidecarSetLookup& lookup);
+
+/// Rule 14 for every SidecarSet of `sidecarsets` (all already valid by rules 1-13) against all the
+/// others: container/initContainer names, differing same-name volumes and Overwrite annotation
+/// keys among SidecarSets whose namespace selectors and pod selectors may overlap; a canary and
+/// its base are not compared. Result[i] holds the problems of sidecarsets[i].
+std::vector<std::vector<FieldProblem>> validate_conflicts(
+    const std::vector<const Json*>& sidecarsets);
+
+}  // namespace injector
