@@ -20,7 +20,11 @@ readonly kDays=365
 readonly kMinValiditySeconds=$((30 * 24 * 3600))
 readonly kSans="DNS:localhost, DNS:${kService}, DNS:${kService}.${kNamespace}, DNS:${kService}.${kNamespace}.svc, IP:127.0.0.1, IP:::1"
 
-script_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# No external command before the openssl check below (it must be the first thing to fail).
+case "${BASH_SOURCE[0]}" in
+  */*) script_dir=${BASH_SOURCE[0]%/*} ;;
+  *) script_dir=. ;;
+esac
 webhook_template=${MAKE_CERTS_WEBHOOK_TEMPLATE:-${script_dir}/../manifests/mutatingwebhookconfiguration.yaml}
 
 usage() {
