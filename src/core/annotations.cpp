@@ -76,23 +76,35 @@ std::optional<Json> parse_json(std::string_view text) {
   return j;
 }
 
-// Decodes one SidecarSetUpgradeSpec object the way Go's json.Unmarshal would accept it: missing
-// fields stay zero, unknown fields are ignored, a wrong type is an error.
-Result<UpgradeSpec> decode_upgrade_spec(const std::string& key, const Json& j) {
-  auto type_error = [&](std::string_view field, std::string_view want) {
-    return fail("invalid_pod", "cannot decode " + go_quote(key) + "." + std::string(field) +
-                                   " as " + std::string(want));
-  };
+// Go's name for the JSON type of `v` in "cannot unmarshal <type> into ..." errors.
+std::string go_type(const Json& v) {
+  switch (v.type()) {
+    case Json::value_t::object:
+      return "object";
+    case Json::value_t::array:
+      return "array";
+    case Json::value_t::string:
+      return "string";
+    case Json::value_t::boolean:
+      return "bool";
+    default:
+      return "number";
+  }
+}
+
+// Decodes one SidecarSetUpgradeSpec object the way Go's json.Unmarshal accepts it: missing
+// fields stay zero, unknown fields are ignored, a wrong type fails.
+std::optional<UpgradeSpec> decode_upgrade_spec(const Json& j) {
   if (j.is_null()) {
     return UpgradeSpec{};
   }
   if (!j.is_object()) {
-    return type_error("", "an object");
+    return std::nullopt;
   }
   UpgradeSpec spec;
   if (auto it = j.find("updateTimestamp"); it != j.end() && !it->is_null()) {
     if (!it->is_string()) {
-      return type_error("updateTimestamp", "a time string");
+      return std::nullopt;
     }
     spec.update_timestamp = *it;
   }
@@ -107,23 +119,18 @@ Result<UpgradeSpec> decode_upgrade_spec(const std::string& key, const Json& j) {
     out = it->get<std::string>();
     return true;
   };
-  if (!read_string("hash", spec.hash)) {
-    return type_error("hash", "a string");
-  }
-  if (!read_string("sidecarSetName", spec.sidecarset_name)) {
-    return type_error("sidecarSetName", "a string");
-  }
-  if (!read_string("controllerRevision", spec.controller_revision)) {
-    return type_error("controllerRevision", "a string");
+  if (!read_string("hash", spec.hash) || !read_string("sidecarSetName", spec.sidecarset_name) ||
+      !read_string("controllerRevision", spec.controller_revision)) {
+    return std::nullopt;
   }
   if (auto it = j.find("sidecarList"); it != j.end() && !it->is_null()) {
     if (!it->is_array()) {
-      return type_error("sidecarList", "a list of strings");
+      return std::nullopt;
     }
     std::vector<std::string> list;
     for (const auto& e : *it) {
       if (!e.is_string()) {
-        return type_error("sidecarList", "a list of strings");
+        return std::nullopt;
       }
       list.push_back(e.get<std::string>());
     }
@@ -180,28 +187,30 @@ Result<UpgradeSpecs> parse_upgrade_specs(std::string_view text) {
   }
   auto parsed = parse_json(text);
   if (!parsed) {
-    return fail("invalid_pod", "invalid JSON");
+    return fail("invalid_pod", "invalid JSON");  // Go names the offending character; we do not
   }
   if (parsed->is_null()) {
     return specs;  // Go unmarshals `null` into a nil map without error
   }
   if (!parsed->is_object()) {
-    return fail("invalid_pod", "not a JSON object");
+    return fail("invalid_pod", "json: cannot unmarshal " + go_type(*parsed) +
+                                   " into Go value of type map[string]string");
   }
   // First the struct form, as upstream tries it first.
-  std::optional<Error> struct_error;
-  for (auto it = parsed->begin(); it != parsed->end(); ++it) {
-    auto spec = decode_upgrade_spec(it.key(), *it);
-    if (!spec) {
-      struct_error = spec.error();
-      break;
+  bool struct_form = true;
+  for (auto it = parsed->begin(); it != parsed->end() && struct_form; ++it) {
+    auto spec = decode_upgrade_spec(*it);
+    if (spec) {
+      specs[it.key()] = std::move(*spec);
+    } else {
+      struct_form = false;
     }
-    specs[it.key()] = std::move(*spec);
   }
-  if (!struct_error) {
+  if (struct_form) {
     return specs;
   }
-  // Legacy map[string]string: {hash: v, sidecarSetName: k}, no timestamp, no list.
+  // Legacy map[string]string: {hash: v, sidecarSetName: k}, no timestamp, no list. Its error is
+  // the one upstream reports.
   specs.clear();
   for (auto it = parsed->begin(); it != parsed->end(); ++it) {
     if (it->is_null()) {
@@ -209,7 +218,8 @@ Result<UpgradeSpecs> parse_upgrade_specs(std::string_view text) {
       continue;
     }
     if (!it->is_string()) {
-      return std::unexpected(*struct_error);
+      return fail("invalid_pod",
+                  "json: cannot unmarshal " + go_type(*it) + " into Go value of type string");
     }
     specs[it.key()] = UpgradeSpec{Json(), it->get<std::string>(), it.key(), std::nullopt, ""};
   }
