@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "injector/go_json.hpp"
+#include "injector/quantity.hpp"
 
 // OpenKruise hashes a SidecarSet with `json.Marshal` of its typed Go structs
 // (pkg/control/sidecarcontrol/hash.go, encodeSidecarSetV1beta1). We hold the SidecarSet as raw
@@ -344,12 +345,17 @@ void append_int(std::string& out, const Json& v) {
 }
 
 void append_quantity(std::string& out, const Json& v) {
-  // resource.Quantity decodes quoted and bare numbers alike and marshals its canonical String().
-  const std::string text = v.is_string() ? v.get<std::string>() : v.dump();
-  // TODO: print canonical_quantity(text) (include/injector/quantity.hpp) once quantity.cpp has
-  // landed; until then the text is kept as written. An unparsable quantity fails Go's decoding
-  // (the SidecarSet validation reports it); the text is kept then so that the hash stays total.
-  append_go_string(out, text);
+  // resource.Quantity.UnmarshalJSON takes quoted and bare numbers alike, trims spaces and parses;
+  // MarshalJSON prints the canonical String() (Go keeps input that is already canonical).
+  std::string text = v.is_string() ? v.get<std::string>() : v.dump();
+  const auto first = text.find_first_not_of(" \t\n\r\v\f");
+  text = first == std::string::npos
+             ? ""
+             : text.substr(first, text.find_last_not_of(" \t\n\r\v\f") - first + 1);
+  auto canonical = canonical_quantity(text);
+  // An unparsable quantity fails Go's decoding (the SidecarSet validation reports it); the text
+  // is kept then so that the hash stays total.
+  append_go_string(out, canonical ? *canonical : text);
 }
 
 void append_struct(std::string& out, const Json& obj, std::span<const Field> fields);

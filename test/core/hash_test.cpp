@@ -184,6 +184,41 @@ TEST_CASE("hash input is Go's json.Marshal of the SidecarContainer structs") {
        R"("upgradeStrategy":{"upgradeType":"HotUpgrade","hotUpgradeEmptyImage":"proxy-empty:1.0"},)"
        R"("shareVolumePolicy":{},"shareVolumeDevicePolicy":{},)"
        R"("transferEnv":[{"sourceContainerName":"main","envName":"TZ"}]}]})"},
+      // Quantities print as Quantity.String(): "1000m" -> "1", "1024Mi" -> "1Gi", a bare 0.5 ->
+      // "500m"; surrounding spaces are trimmed as UnmarshalJSON does; text that does not parse
+      // (Go would reject the object) is kept as written. Map keys are sorted.
+      {"quantities in canonical form",
+       R"({"containers":[{"name":"q","resources":{"requests":{"memory":" 64Mi ","cpu":0.5},)"
+       R"("limits":{"nvidia.com/gpu":"1","memory":"1024Mi","cpu":"1000m","bad":"1x"}},)"
+       R"("env":[{"name":"M","valueFrom":{"resourceFieldRef":{"resource":"limits.memory",)"
+       R"("divisor":"1048576"}}}]}]})",
+       false,
+       R"({"containers":[{"name":"q","env":[{"name":"M","valueFrom":{"resourceFieldRef":)"
+       R"({"resource":"limits.memory","divisor":"1048576"}}}],)"
+       R"("resources":{"limits":{"bad":"1x","cpu":"1","memory":"1Gi","nvidia.com/gpu":"1"},)"
+       R"("requests":{"cpu":"500m","memory":"64Mi"}},"upgradeStrategy":{},"shareVolumePolicy":{}}]})"},
+      // Strings are escaped as encoding/json does, HTML characters included; ints print as
+      // integers even when the document carries them as floats; mistyped values read as absent.
+      {"escaping, integral floats and mistyped values",
+       R"({"containers":[{"name":"a<b>&\"c","command":["sh","-c","x\ty"],)"
+       R"("ports":[{"containerPort":80.0,"hostPort":"8080"}],"stdin":"yes","tty":false,)"
+       R"("image":7,"livenessProbe":null,"readinessProbe":{}}]})",
+       false,
+       R"({"containers":[{"name":"a\u003cb\u003e\u0026\"c","command":["sh","-c","x\ty"],)"
+       R"("ports":[{"containerPort":80}],"resources":{},"readinessProbe":{},)"
+       R"("upgradeStrategy":{},"shareVolumePolicy":{}}]})"},
+      // resourcesPolicy: targetContainersMode has no omitempty, resourcesExpr is a struct value.
+      {"resourcesPolicy and pointer policies",
+       R"({"containers":[{"name":"r","resourcesPolicy":{"resourcesExpr":{"requests":)"
+       R"({"memory":"memory*50%"}}},"shareVolumeDevicePolicy":{"type":"enabled"},)"
+       R"("transferEnv":[{"sourceContainerNameFrom":{"fieldRef":{"fieldPath":"metadata.labels['c']"}},)"
+       R"("envNames":["A","B"]}]}]})",
+       false,
+       R"({"containers":[{"name":"r","resources":{},"upgradeStrategy":{},"shareVolumePolicy":{},)"
+       R"("shareVolumeDevicePolicy":{"type":"enabled"},"transferEnv":[{"sourceContainerNameFrom":)"
+       R"({"fieldRef":{"fieldPath":"metadata.labels['c']"}},"envNames":["A","B"]}],)"
+       R"("resourcesPolicy":{"targetContainersMode":"","resourcesExpr":{"requests":)"
+       R"({"memory":"memory*50%"}}}}]})"},
   };
   for (const auto& c : cases) {
     DYNAMIC_SECTION(c.name) { CHECK(hash_input(parse(c.spec), c.without_image) == c.expected); }
