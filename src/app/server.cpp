@@ -6,6 +6,7 @@
 #include <charconv>
 #include <cstring>
 #include <fstream>
+#include <limits>
 #include <list>
 #include <mutex>
 #include <optional>
@@ -15,6 +16,7 @@
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <openssl/x509.h>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/strand.hpp>
@@ -241,7 +243,9 @@ class Session : public std::enable_shared_from_this<Session> {
   void read_header() {
     parser_.emplace();
     parser_->header_limit(kHeaderLimit);
-    parser_->body_limit(boost::none);  // checked against Content-Length below, then set
+    // Checked against Content-Length below, then set. Not boost::none: Beast 1.74 compares the
+    // Content-Length with the optional limit, and every length is greater than none.
+    parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
     tcp().expires_after(options().header_timeout);
     http::async_read_header(stream_, buffer_, *parser_,
                             beast::bind_front_handler(&Session::on_header, shared_from_this()));
@@ -472,6 +476,10 @@ Result<void> Server::Impl::load_tls() {
   if (auto ok = readable("TLS key", options.key_file); !ok) {
     return ok;
   }
+  const auto mismatch = [&] {
+    return fail("tls", "TLS key \"" + options.key_file + "\" does not match certificate \"" +
+                           options.cert_file + "\"");
+  };
   SSL_CTX* ctx = tls.native_handle();
   ERR_clear_error();
   // TLS 1.2+ only; the API server's Go client does not go lower either.
@@ -491,12 +499,15 @@ Result<void> Server::Impl::load_tls() {
                 "cannot load TLS certificate \"" + options.cert_file + "\": " + openssl_error());
   }
   if (SSL_CTX_use_PrivateKey_file(ctx, options.key_file.c_str(), SSL_FILETYPE_PEM) != 1) {
-    return fail("tls", "cannot load TLS key \"" + options.key_file + "\": " + openssl_error());
+    if (ERR_GET_REASON(ERR_peek_last_error()) != X509_R_KEY_VALUES_MISMATCH) {
+      return fail("tls", "cannot load TLS key \"" + options.key_file + "\": " + openssl_error());
+    }
+    ERR_clear_error();
+    return mismatch();
   }
   if (SSL_CTX_check_private_key(ctx) != 1) {
     ERR_clear_error();
-    return fail("tls", "TLS key \"" + options.key_file + "\" does not match certificate \"" +
-                           options.cert_file + "\"");
+    return mismatch();
   }
   return {};
 }
@@ -728,5 +739,10 @@ std::uint64_t Server::ready_generation() const {
 }
 
 std::size_t Server::connections() const { return impl_->live.load(); }
+
+std::size_t Server::idle_connections() const {
+  const std::lock_guard lock(impl_->mu);
+  return impl_->idle.size();
+}
 
 }  // namespace injector

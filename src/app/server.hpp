@@ -62,6 +62,8 @@ class Server {
   std::uint64_t ready_generation() const;
   /// Open connections (for tests and logs).
   std::size_t connections() const;
+  /// Connections waiting for a request (the ones the cap and stop close first), for tests.
+  std::size_t idle_connections() const;
 
   struct Impl;
 

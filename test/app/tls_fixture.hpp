@@ -1,0 +1,311 @@
+#pragma once
+// Test helpers for the loopback TLS tests: a throwaway CA and serving certificate made with the
+// OpenSSL API, and a blocking raw TLS client for what an HTTP client library hides (protocol
+// versions, ALPN, partial requests, connections held open). Header-only: test/ sources other
+// than *_test.cpp are not built.
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+namespace injector::testing {
+
+struct TlsFiles {
+  std::string ca_cert;
+  std::string server_cert;
+  std::string server_key;
+  std::string other_key;  // a key that does not match server_cert
+};
+
+namespace detail {
+
+struct KeyFree {
+  void operator()(EVP_PKEY* key) const { EVP_PKEY_free(key); }
+};
+struct CertFree {
+  void operator()(X509* cert) const { X509_free(cert); }
+};
+using Key = std::unique_ptr<EVP_PKEY, KeyFree>;
+using Cert = std::unique_ptr<X509, CertFree>;
+
+inline void check(bool ok, const char* what) {
+  if (!ok) {
+    throw std::runtime_error(std::string("tls fixture: ") + what);
+  }
+}
+
+inline void add_extension(X509* cert, X509* issuer, int nid, const char* value) {
+  X509V3_CTX ctx;
+  X509V3_set_ctx_nodb(&ctx);
+  X509V3_set_ctx(&ctx, issuer, cert, nullptr, nullptr, 0);
+  X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &ctx, nid, value);
+  check(ext != nullptr, "extension");
+  X509_add_ext(cert, ext, -1);
+  X509_EXTENSION_free(ext);
+}
+
+inline Cert make_cert(EVP_PKEY* key, const char* common_name, X509* issuer, EVP_PKEY* issuer_key,
+                      long serial, bool ca) {
+  Cert cert(X509_new());
+  X509_set_version(cert.get(), 2);
+  ASN1_INTEGER_set(X509_get_serialNumber(cert.get()), serial);
+  X509_gmtime_adj(X509_getm_notBefore(cert.get()), -3600);
+  X509_gmtime_adj(X509_getm_notAfter(cert.get()), 30L * 24 * 3600);
+  X509_set_pubkey(cert.get(), key);
+  X509_NAME* name = X509_get_subject_name(cert.get());
+  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+                             reinterpret_cast<const unsigned char*>(common_name), -1, -1, 0);
+  X509* signer = issuer != nullptr ? issuer : cert.get();
+  X509_set_issuer_name(cert.get(), X509_get_subject_name(signer));
+  if (ca) {
+    add_extension(cert.get(), signer, NID_basic_constraints, "critical,CA:TRUE");
+    add_extension(cert.get(), signer, NID_key_usage, "critical,keyCertSign,cRLSign");
+    add_extension(cert.get(), signer, NID_subject_key_identifier, "hash");
+  } else {
+    add_extension(cert.get(), signer, NID_basic_constraints, "critical,CA:FALSE");
+    add_extension(cert.get(), signer, NID_key_usage, "critical,digitalSignature");
+    add_extension(cert.get(), signer, NID_ext_key_usage, "serverAuth");
+    add_extension(cert.get(), signer, NID_subject_alt_name, "DNS:localhost,IP:127.0.0.1");
+    add_extension(cert.get(), signer, NID_authority_key_identifier, "keyid");
+  }
+  check(X509_sign(cert.get(), issuer_key != nullptr ? issuer_key : key, EVP_sha256()) > 0, "sign");
+  return cert;
+}
+
+inline void write_cert(const std::string& path, X509* cert) {
+  FILE* out = std::fopen(path.c_str(), "w");
+  check(out != nullptr, "open cert file");
+  PEM_write_X509(out, cert);
+  std::fclose(out);
+}
+
+inline void write_key(const std::string& path, EVP_PKEY* key) {
+  FILE* out = std::fopen(path.c_str(), "w");
+  check(out != nullptr, "open key file");
+  PEM_write_PrivateKey(out, key, nullptr, nullptr, 0, nullptr, nullptr);
+  std::fclose(out);
+}
+
+}  // namespace detail
+
+/// Makes a CA, a serving certificate for localhost/127.0.0.1 signed by it, its key and an
+/// unrelated key, as PEM files under `dir` (created).
+inline TlsFiles make_tls_files(const std::filesystem::path& dir) {
+  std::filesystem::create_directories(dir);
+  detail::Key ca_key(EVP_EC_gen("P-256"));
+  detail::Key server_key(EVP_EC_gen("P-256"));
+  detail::Key other_key(EVP_EC_gen("P-256"));
+  detail::check(ca_key && server_key && other_key, "key generation");
+  auto ca =
+      detail::make_cert(ca_key.get(), "sidecarset-injector test CA", nullptr, nullptr, 1, true);
+  auto server = detail::make_cert(server_key.get(), "localhost", ca.get(), ca_key.get(), 2, false);
+  TlsFiles files{(dir / "ca.crt").string(), (dir / "tls.crt").string(), (dir / "tls.key").string(),
+                 (dir / "other.key").string()};
+  detail::write_cert(files.ca_cert, ca.get());
+  detail::write_cert(files.server_cert, server.get());
+  detail::write_key(files.server_key, server_key.get());
+  detail::write_key(files.other_key, other_key.get());
+  return files;
+}
+
+struct ClientOptions {
+  int min_version = TLS1_2_VERSION;
+  int max_version = 0;  // 0 = highest
+  std::vector<std::string> alpn = {"http/1.1"};
+  std::string ciphers;  // "" = OpenSSL default
+};
+
+/// A blocking TLS client on one loopback connection, verifying the server against the CA.
+class RawTlsClient {
+ public:
+  RawTlsClient(const TlsFiles& files, unsigned short port, const ClientOptions& options = {}) {
+    fd_ = connect_tcp(port);
+    ctx_ = SSL_CTX_new(TLS_client_method());
+    detail::check(ctx_ != nullptr, "SSL_CTX_new");
+    SSL_CTX_set_min_proto_version(ctx_, options.min_version);
+    SSL_CTX_set_max_proto_version(ctx_, options.max_version);
+    if (!options.ciphers.empty()) {
+      SSL_CTX_set_cipher_list(ctx_, options.ciphers.c_str());
+    }
+    detail::check(SSL_CTX_load_verify_locations(ctx_, files.ca_cert.c_str(), nullptr) == 1,
+                  "load CA");
+    SSL_CTX_set_verify(ctx_, SSL_VERIFY_PEER, nullptr);
+    ssl_ = SSL_new(ctx_);
+    SSL_set_tlsext_host_name(ssl_, "localhost");
+    SSL_set1_host(ssl_, "localhost");
+    if (!options.alpn.empty()) {
+      std::string wire;
+      for (const auto& proto : options.alpn) {
+        wire += static_cast<char>(proto.size());
+        wire += proto;
+      }
+      SSL_set_alpn_protos(ssl_, reinterpret_cast<const unsigned char*>(wire.data()),
+                          static_cast<unsigned>(wire.size()));
+    }
+    SSL_set_fd(ssl_, fd_);
+    handshake_ok_ = SSL_connect(ssl_) == 1;
+    ERR_clear_error();
+  }
+  ~RawTlsClient() {
+    if (ssl_ != nullptr) {
+      SSL_free(ssl_);
+    }
+    if (ctx_ != nullptr) {
+      SSL_CTX_free(ctx_);
+    }
+    if (fd_ >= 0) {
+      ::close(fd_);
+    }
+  }
+  RawTlsClient(const RawTlsClient&) = delete;
+  RawTlsClient& operator=(const RawTlsClient&) = delete;
+
+  bool handshake_ok() const { return handshake_ok_; }
+  std::string version() const { return SSL_get_version(ssl_); }
+  std::string cipher() const { return SSL_get_cipher_name(ssl_); }
+  std::string alpn() const {
+    const unsigned char* data = nullptr;
+    unsigned len = 0;
+    SSL_get0_alpn_selected(ssl_, &data, &len);
+    return std::string(reinterpret_cast<const char*>(data), len);
+  }
+
+  bool write(std::string_view bytes) {
+    while (!bytes.empty()) {
+      const int n = SSL_write(ssl_, bytes.data(), static_cast<int>(bytes.size()));
+      if (n <= 0) {
+        ERR_clear_error();
+        return false;
+      }
+      bytes.remove_prefix(static_cast<std::size_t>(n));
+    }
+    return true;
+  }
+
+  /// Reads one HTTP response (headers and Content-Length body); nullopt when the connection
+  /// closes first.
+  std::optional<std::string> read_response() {
+    while (true) {
+      const auto end = pending_.find("\r\n\r\n");
+      if (end != std::string::npos) {
+        std::size_t length = 0;
+        const auto headers = pending_.substr(0, end);
+        if (auto pos = lower(headers).find("\r\ncontent-length:"); pos != std::string::npos) {
+          length = std::stoul(headers.substr(pos + 17));
+        }
+        if (pending_.size() >= end + 4 + length) {
+          auto response = pending_.substr(0, end + 4 + length);
+          pending_.erase(0, end + 4 + length);
+          return response;
+        }
+      }
+      if (!fill()) {
+        return std::nullopt;
+      }
+    }
+  }
+
+  /// Blocks until the server closes the connection; true when it did without sending anything.
+  bool closed_without_data() {
+    if (!pending_.empty()) {
+      return false;
+    }
+    return !fill();
+  }
+
+ private:
+  static std::string lower(std::string text) {
+    for (auto& c : text) {
+      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    }
+    return text;
+  }
+
+  static int connect_tcp(unsigned short port) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    detail::check(fd >= 0, "socket");
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(port);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    detail::check(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0, "connect");
+    const int one = 1;
+    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    return fd;
+  }
+
+  bool fill() {
+    char buffer[16384];
+    const int n = SSL_read(ssl_, buffer, sizeof buffer);
+    if (n <= 0) {
+      ERR_clear_error();
+      return false;
+    }
+    pending_.append(buffer, static_cast<std::size_t>(n));
+    return true;
+  }
+
+  int fd_ = -1;
+  SSL_CTX* ctx_ = nullptr;
+  SSL* ssl_ = nullptr;
+  bool handshake_ok_ = false;
+  std::string pending_;
+};
+
+/// A plain TCP connection (to show that the server refuses plaintext HTTP).
+class PlainClient {
+ public:
+  explicit PlainClient(unsigned short port) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    detail::check(fd_ >= 0, "socket");
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(port);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    detail::check(::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0, "connect");
+  }
+  ~PlainClient() { ::close(fd_); }
+  PlainClient(const PlainClient&) = delete;
+  PlainClient& operator=(const PlainClient&) = delete;
+
+  void write(std::string_view bytes) {
+    detail::check(
+        ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(bytes.size()),
+        "send");
+  }
+  /// Everything the server sends until it closes the connection.
+  std::string read_all() {
+    std::string out;
+    char buffer[4096];
+    while (true) {
+      const ssize_t n = ::recv(fd_, buffer, sizeof buffer, 0);
+      if (n <= 0) {
+        return out;
+      }
+      out.append(buffer, static_cast<std::size_t>(n));
+    }
+  }
+
+ private:
+  int fd_ = -1;
+};
+
+}  // namespace injector::testing
