@@ -953,3 +953,99 @@ TEST_CASE("hot-upgrade migrate.sh negotiates from SIDECARSET_VERSION and SIDECAR
                        " does not exist: mount the shared emptyDir there\n");
   }
 }
+
+TEST_CASE("the example SidecarSets validate and inject as their comments say") {
+  const std::string bin = quote(INJECTOR_BIN);
+  const std::string sidecarsets = quote((kSource / "examples" / "sidecarsets").string());
+  const std::string hot =
+      quote((kSource / "examples" / "hot-upgrade" / "sidecarset.yaml").string());
+
+  const Run validate = run(bin + " validate " + sidecarsets + " " + hot + " 2>&1");
+  INFO(validate.out);
+  CHECK(validate.status == 0);
+
+  const fs::path dir = kBuild / "manifests_test.d" / "examples";
+  fs::create_directories(dir);
+  auto inject_file = [&](const std::string& sources, const fs::path& file) {
+    const Run r =
+        run(bin + " inject --sidecarsets " + sources + " -f " + quote(file.string()) + " -o json");
+    REQUIRE(r.status == 0);
+    return nlohmann::json::parse(r.out);
+  };
+  auto inject = [&](const std::string& sources, const nlohmann::json& pod) {
+    const fs::path file = dir / ("pod-" + std::to_string(::getpid()) + ".json");
+    write_text(file, pod.dump());
+    auto out = inject_file(sources, file);
+    fs::remove(file);
+    return out;
+  };
+  auto names = [](const nlohmann::json& pod) {
+    std::vector<std::string> out;
+    for (const auto& c : pod["spec"]["containers"]) {
+      out.push_back(c["name"].get<std::string>());
+    }
+    return out;
+  };
+  auto pod_in = [](const std::string& ns, const nlohmann::json& labels) {
+    return nlohmann::json{
+        {"apiVersion", "v1"},
+        {"kind", "Pod"},
+        {"metadata", {{"name", "example"}, {"namespace", ns}, {"labels", labels}}},
+        {"spec",
+         {{"containers",
+           {{{"name", "app"},
+             {"image", "registry.example.com/shop/web:3.1.0"},
+             {"env", {{{"name", "LOG_LEVEL"}, {"value", "debug"}}}}}}}}}};
+  };
+
+  struct Case {
+    std::string what;
+    std::string ns;
+    nlohmann::json labels;
+    std::vector<std::string> containers;
+  };
+  const std::vector<Case> cases = {
+      {"web pod in a mesh namespace",
+       "shop",
+       {{"app", "web"}},
+       {"proxy-1", "proxy-2", "app", "log-agent"}},
+      {"web pod outside mesh namespaces", "default", {{"app", "web"}}, {"app", "log-agent"}},
+      {"web pod opted out of the mesh",
+       "shop",
+       {{"app", "web"}, {"mesh.example.com/inject", "false"}},
+       {"app", "log-agent"}},
+      {"other app in a mesh namespace", "shop", {{"app", "api"}}, {"proxy-1", "proxy-2", "app"}},
+      {"pod without an app label", "shop", {{"tier", "batch"}}, {"app"}},
+  };
+  for (const auto& c : cases) {
+    DYNAMIC_SECTION(c.what) {
+      const auto out = inject(sidecarsets, pod_in(c.ns, c.labels));
+      CHECK(names(out) == c.containers);
+    }
+  }
+
+  SECTION("a web pod in a mesh namespace gets both SidecarSets' metadata and the app's LOG_LEVEL") {
+    const auto out = inject(sidecarsets, pod_in("shop", {{"app", "web"}}));
+    const auto& annotations = out["metadata"]["annotations"];
+    CHECK(annotations["kruise.io/sidecarset-injected-list"] == "log-agent,mesh-proxy");
+    CHECK(annotations["mesh.example.com/proxy"] == "injected");
+    CHECK(annotations["kruise.io/sidecarset-working-hotupgrade-container"] ==
+          R"({"proxy":"proxy-1"})");
+    const auto& agent = out["spec"]["containers"][3];
+    CHECK(agent["env"].back() == nlohmann::json{{"name", "LOG_LEVEL"}, {"value", "debug"}});
+    std::vector<std::string> volumes;
+    for (const auto& v : out["spec"]["volumes"]) {
+      volumes.push_back(v["name"].get<std::string>());
+    }
+    // SidecarSets are processed in name order: log-agent, then mesh-proxy.
+    CHECK(volumes == std::vector<std::string>{"app-logs", "log-agent-buffer", "mesh-hot-upgrade"});
+  }
+
+  SECTION("the hot-upgrade example injects the envoy pair") {
+    const auto out = inject_file(hot, kSource / "examples" / "hot-upgrade" / "pod.yaml");
+    CHECK(names(out) == std::vector<std::string>{"envoy-1", "envoy-2", "app"});
+    CHECK(out["spec"]["containers"][1]["image"] ==
+          "registry.example.com/mesh/envoy-hot-empty:1.0.0");
+    CHECK(out["metadata"]["annotations"]["version.sidecarset.kruise.io/envoy-2"] == "0");
+  }
+}
