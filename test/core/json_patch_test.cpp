@@ -2,6 +2,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <random>
 #include <string>
 #include <vector>
 
@@ -292,6 +293,117 @@ TEST_CASE("diff round-trips: apply(from, diff(from, to)) == to") {
       CHECK(json_equal(nlohmann_apply(from, ops), to));
       CHECK(diff(*applied, to).empty());
     }
+  }
+}
+
+// Random documents and random edits of them (fixed seed, so every run checks the same pairs).
+class Mutator {
+ public:
+  explicit Mutator(unsigned seed) : rng_(seed) {}
+
+  Json random_value(int depth) {
+    switch (pick(depth > 0 ? 7 : 4)) {
+      case 0:
+        return nullptr;
+      case 1:
+        return pick(2) == 0;
+      case 2:
+        return static_cast<int>(pick(5));
+      case 3:
+        return kKeys[pick(kKeys.size())];
+      case 4: {
+        // Sometimes a list of named objects, as in a pod.
+        Json arr = Json::array();
+        const std::size_t n = pick(4);
+        for (std::size_t i = 0; i < n; ++i) {
+          if (pick(2) == 0) {
+            arr.push_back({{"name", "n" + std::to_string(i)}, {"v", random_value(depth - 1)}});
+          } else {
+            arr.push_back(random_value(depth - 1));
+          }
+        }
+        return arr;
+      }
+      default: {
+        Json obj = Json::object();
+        const std::size_t n = pick(4);
+        for (std::size_t i = 0; i < n; ++i) {
+          obj[kKeys[pick(kKeys.size())]] = random_value(depth - 1);
+        }
+        return obj;
+      }
+    }
+  }
+
+  // Applies a few random edits somewhere inside `doc`.
+  void mutate(Json& doc, int depth) {
+    if (doc.is_object() && !doc.empty() && pick(3) > 0) {
+      auto it = doc.begin();
+      for (std::size_t k = pick(doc.size()); k > 0; --k) {
+        ++it;
+      }
+      switch (pick(4)) {
+        case 0:
+          doc.erase(it.key());
+          return;
+        case 1:
+          *it = random_value(depth);
+          return;
+        default:
+          mutate(*it, depth - 1);
+          return;
+      }
+    }
+    if (doc.is_array() && !doc.empty() && pick(3) > 0) {
+      const std::size_t i = pick(doc.size());
+      switch (pick(4)) {
+        case 0:
+          doc.insert(doc.begin() + static_cast<std::ptrdiff_t>(pick(doc.size() + 1)),
+                     random_value(depth));
+          return;
+        case 1:
+          doc.erase(i);
+          return;
+        default:
+          mutate(doc[i], depth - 1);
+          return;
+      }
+    }
+    if (doc.is_object()) {
+      doc[kKeys[pick(kKeys.size())]] = random_value(depth);
+    } else if (doc.is_array()) {
+      doc.push_back(random_value(depth));
+    } else {
+      doc = random_value(depth);
+    }
+  }
+
+ private:
+  std::size_t pick(std::size_t n) {
+    return std::uniform_int_distribution<std::size_t>(0, n - 1)(rng_);
+  }
+
+  inline static const std::vector<std::string> kKeys = {"a", "b", "name", "a/b", "~0", "", "-"};
+  std::mt19937 rng_;
+};
+
+TEST_CASE("diff round-trips on random edits of random documents") {
+  Mutator m(20261122);
+  for (int round = 0; round < 2000; ++round) {
+    Json from = Json::object();
+    from["root"] = m.random_value(3);
+    from["list"] = m.random_value(2);
+    Json to = from;
+    for (int edits = 0; edits < 3; ++edits) {
+      m.mutate(to, 3);
+    }
+    const Json ops = diff(from, to);
+    INFO("from: " << from.dump() << "\nto: " << to.dump() << "\nops: " << ops.dump());
+    check_paths(ops);
+    const auto applied = apply_patch(from, ops);
+    REQUIRE(applied.has_value());
+    REQUIRE(json_equal(*applied, to));
+    REQUIRE(json_equal(nlohmann_apply(from, ops), to));
   }
 }
 
