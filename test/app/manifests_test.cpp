@@ -839,6 +839,43 @@ TEST_CASE("make-certs.sh makes a CA and a serving certificate kube-apiserver acc
   }
 }
 
+TEST_CASE("make-certs.sh --overlay makes a kustomization with the Secret and the caBundle") {
+  const fs::path dir = kBuild / "manifests_test.d" / "overlay";
+  fs::remove_all(dir);
+  const Run r = run(quote(kMakeCerts.string()) + " " + quote((dir / "certs").string()) +
+                    " --overlay " + quote((dir / "deploy").string()) + " 2>&1");
+  INFO(r.out);
+  REQUIRE(r.status == 0);
+  CHECK(r.out.ends_with("make-certs.sh: wrote " + (dir / "deploy" / "secret.yaml").string() +
+                        "\nmake-certs.sh: wrote " +
+                        (dir / "deploy" / "kustomization.yaml").string() +
+                        ", cabundle-patch.yaml\n"));
+  const YAML::Node k = YAML::LoadFile((dir / "deploy" / "kustomization.yaml").string());
+  // Relative, so the overlay keeps working when the checkout moves.
+  CHECK(strings(k["resources"]) ==
+        std::vector<std::string>{fs::relative(kManifests, dir / "deploy").string(), "secret.yaml"});
+  const YAML::Node patch = YAML::LoadFile((dir / "deploy" / "cabundle-patch.yaml").string());
+  REQUIRE(patch.size() == 1U);
+  CHECK(patch[0]["op"].as<std::string>() == "replace");
+  CHECK(patch[0]["path"].as<std::string>() == "/webhooks/0/clientConfig/caBundle");
+  const std::string ca = read_text(dir / "certs" / "ca.crt");
+  CHECK(base64_decode(patch[0]["value"].as<std::string>()) == ca);
+
+  INFO("kubectl on PATH: " << on_path("kubectl"));
+  if (on_path("kubectl")) {
+    const Run rendered = run("kubectl kustomize " + quote((dir / "deploy").string()));
+    REQUIRE(rendered.status == 0);
+    const auto objects = load_all(rendered.out);
+    CHECK(objects.size() == 8U);
+    const YAML::Node hook =
+        find(objects, "MutatingWebhookConfiguration", kServiceName)["webhooks"][0];
+    CHECK(base64_decode(hook["clientConfig"]["caBundle"].as<std::string>()) == ca);
+    const YAML::Node secret = find(objects, "Secret", "sidecarset-injector-tls");
+    CHECK(base64_decode(secret["data"]["tls.crt"].as<std::string>()) ==
+          read_text(dir / "certs" / "tls.crt"));
+  }
+}
+
 TEST_CASE("make-certs.sh usage errors") {
   const fs::path dir = kBuild / "manifests_test.d" / "errors";
   fs::remove_all(dir);
@@ -863,6 +900,8 @@ TEST_CASE("make-certs.sh usage errors") {
        "make-certs.sh: option --secret needs a FILE argument\n" + usage_hint},
       {"--webhook with an empty FILE", script + " a --webhook ''", 2,
        "make-certs.sh: option --webhook needs a FILE argument\n" + usage_hint},
+      {"--overlay without DIR", script + " a --overlay", 2,
+       "make-certs.sh: option --overlay needs a DIR argument\n" + usage_hint},
       {"no openssl", "env PATH=/nonexistent /bin/bash " + script + " a", 1,
        "make-certs.sh: openssl not found on PATH (Debian package openssl)\n"},
       {"template without caBundle",
@@ -883,7 +922,7 @@ TEST_CASE("make-certs.sh usage errors") {
   CHECK(help.status == 0);
   CHECK(
       help.out.starts_with("usage: make-certs.sh OUTDIR [--secret FILE] [--webhook FILE] "
-                           "[--force]\n"));
+                           "[--overlay DIR] [--force]\n"));
 }
 
 TEST_CASE("hot-upgrade migrate.sh negotiates from SIDECARSET_VERSION and SIDECARSET_VERSION_ALT") {
