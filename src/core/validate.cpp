@@ -372,7 +372,7 @@ void validate_selector(Sink& sink, const Json& j, const std::string& field) {
     sink.add(e.substr(0, colon), e.substr(colon + 2));
   }
   if (parsed->empty()) {
-    sink.invalid(field, j.dump(), "empty selector is not valid for sidecarset.");
+    sink.invalid(field, j, "empty selector is not valid for sidecarset.");
   }
   // metav1.LabelSelectorAsSelector fails on exactly what the validation above rejects; upstream
   // adds one more Invalid error at `<field>.selector` for it.
@@ -384,7 +384,7 @@ void validate_selector(Sink& sink, const Json& j, const std::string& field) {
         break;
       }
     }
-    sink.invalid(field + ".selector", j.dump(), why.empty() ? "cannot be converted" : why);
+    sink.invalid(field + ".selector", j, why.empty() ? "cannot be converted" : why);
   }
 }
 
@@ -749,33 +749,34 @@ void validate_container(Sink& sink, const Json& c, const std::string& p, bool in
   validate_resources(sink, c, p);
 }
 
-constexpr std::string_view kVolumeSources[] = {"hostPath",
-                                               "emptyDir",
+// In the order Kubernetes' validateVolumeSource checks them (the second one found is reported).
+constexpr std::string_view kVolumeSources[] = {"emptyDir",
+                                               "hostPath",
+                                               "gitRepo",
                                                "gcePersistentDisk",
                                                "awsElasticBlockStore",
-                                               "gitRepo",
                                                "secret",
                                                "nfs",
                                                "iscsi",
                                                "glusterfs",
+                                               "flocker",
                                                "persistentVolumeClaim",
                                                "rbd",
-                                               "flexVolume",
                                                "cinder",
                                                "cephfs",
-                                               "flocker",
+                                               "quobyte",
                                                "downwardAPI",
                                                "fc",
-                                               "azureFile",
+                                               "flexVolume",
                                                "configMap",
+                                               "azureFile",
                                                "vsphereVolume",
-                                               "quobyte",
-                                               "azureDisk",
                                                "photonPersistentDisk",
-                                               "projected",
                                                "portworxVolume",
-                                               "scaleIO",
+                                               "azureDisk",
                                                "storageos",
+                                               "projected",
+                                               "scaleIO",
                                                "csi",
                                                "ephemeral",
                                                "image"};
@@ -888,7 +889,7 @@ void validate_resources_policy_of(Sink& sink, const Json& c, const std::string& 
   }
   const Json& res = member(c, "resources");
   if (!member(res, "limits").empty() || !member(res, "requests").empty()) {
-    sink.invalid(f, member(c, "resourcesPolicy").dump(),
+    sink.invalid(f, member(c, "resourcesPolicy"),
                  "resourcesPolicy and resources cannot be configured together");
     return;
   }
@@ -946,7 +947,7 @@ void validate_containers(Sink& sink, const Json& spec) {
     }
     const std::string share = str(member(c, "shareVolumePolicy"), "type");
     if (share != "enabled" && share != "disabled") {
-      sink.invalid(p + ".shareVolumePolicy", member(c, "shareVolumePolicy").dump(),
+      sink.invalid(p + ".shareVolumePolicy", member(c, "shareVolumePolicy"),
                    "unsupported share volume policy");
     }
     validate_transfer_env(sink, c, p);
@@ -1031,8 +1032,7 @@ void validate_injection_strategy(Sink& sink, const Json& spec) {
   }
   const std::string f = "spec.injectionStrategy.revision";
   if (!has(revision, "revisionName") && !has(revision, "customVersion")) {
-    sink.invalid(f, revision.dump(),
-                 "revisionName and customVersion cannot be empty simultaneously");
+    sink.invalid(f, revision, "revisionName and customVersion cannot be empty simultaneously");
   }
   // The ControllerRevision itself is resolved per pod (it may come from another source).
   const std::string policy = str(revision, "policy");
