@@ -17,6 +17,7 @@
 #include <httplib.h>
 #include <catch2/catch.hpp>
 
+#include "injector/load.hpp"
 #include "injector/review.hpp"
 #include "injector/world.hpp"
 #include "log.hpp"
@@ -170,6 +171,74 @@ TEST_CASE("reviews are answered over TLS in the request's version") {
       CHECK_FALSE(answer["response"].contains("patch"));
     }
   }
+}
+
+// A World as `serve` builds it: manifest text through parse_documents and build_world.
+std::shared_ptr<const World> world_with_sidecar() {
+  const std::string manifest = R"(apiVersion: apps.kruise.io/v1beta1
+kind: SidecarSet
+metadata:
+  name: edge-test
+spec:
+  selector:
+    matchLabels:
+      app: web
+  containers:
+    - name: edge-sidecar
+      image: registry.example.com/edge-sidecar:1.0
+      podInjectPolicy: AfterAppContainer
+)";
+  auto documents = parse_documents(manifest, "edge-test.yaml");
+  REQUIRE(documents);
+  auto built = build_world(std::move(*documents), 3);
+  REQUIRE(built);
+  return built->world;
+}
+
+std::string base64_decode(std::string_view text) {
+  static constexpr std::string_view kAlphabet =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  unsigned buffer = 0;
+  int bits = 0;
+  for (const char c : text) {
+    if (c == '=') {
+      break;
+    }
+    buffer = (buffer << 6) | static_cast<unsigned>(kAlphabet.find(c));
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out += static_cast<char>((buffer >> bits) & 0xff);
+    }
+  }
+  return out;
+}
+
+TEST_CASE("a matching pod gets its sidecar as a JSON patch over TLS") {
+  TestServer server({}, world_with_sidecar());
+  auto client = server.client();
+  const auto body = fixture("create-v1.json");
+  const auto res = client->Post("/mutate-pod?timeout=10s", body, "application/json");
+  REQUIRE(res);
+  CHECK(res->status == 200);
+  const auto answer = parse(res->body);
+  CHECK(answer["response"]["uid"] == "0df28fbd-5f5f-4a4b-9a5a-3c9a2f3e8b71");
+  CHECK(answer["response"]["allowed"] == true);
+  CHECK(answer["response"]["patchType"] == "JSONPatch");
+  const auto patch = Json::parse(base64_decode(answer["response"]["patch"].get<std::string>()));
+  REQUIRE(patch.is_array());
+  // Applied as the API server would, the pod has our sidecar after its own container.
+  const auto pod = parse(body)["request"]["object"];
+  const auto patched = nlohmann::json(pod).patch(nlohmann::json(patch));
+  REQUIRE(patched["spec"]["containers"].size() == 2);
+  CHECK(patched["spec"]["containers"][1]["name"] == "edge-sidecar");
+  CHECK(patched["spec"]["containers"][1]["image"] == "registry.example.com/edge-sidecar:1.0");
+  CHECK(patched["metadata"]["annotations"].contains("kruise.io/sidecarset-hash"));
+
+  auto readyz = client->Get("/readyz");
+  REQUIRE(readyz);
+  CHECK(readyz->body == "ready generation=3\n");
 }
 
 TEST_CASE("health, readiness and routing") {
@@ -629,7 +698,9 @@ TEST_CASE("log lines are logfmt text or one JSON object") {
         R"("field.msg":"clash"})");
   CHECK(format_log_line(LogFormat::kJson, ts, spdlog::level::err, "bad utf-8",
                         {{"uid", std::string("a\xff")}}) ==
-        R"({"ts":"2025-11-22T00:32:34.123Z","level":"error","msg":"bad utf-8","uid":"a\ufffd"})");
+        R"({"ts":"2025-11-22T00:32:34.123Z","level":"error","msg":"bad utf-8","uid":"a)"
+        "\xef\xbf\xbd"
+        R"("})");  // U+FFFD REPLACEMENT CHARACTER
 }
 
 TEST_CASE("log format and level flags") {
