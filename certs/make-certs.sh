@@ -164,9 +164,12 @@ EOF
     -subj "/O=sidecarset-injector/CN=${kService}.${kNamespace}.svc" -out "$tmp/tls.csr"
   openssl x509 -req -in "$tmp/tls.csr" -CA "$tmp/ca.crt" -CAkey "$tmp/ca.key" \
     -extfile "$tmp/openssl.cnf" -extensions server_ext -days "$kDays" -sha256 \
-    -set_serial "0x$(openssl rand -hex 16)" -out "$tmp/tls.crt" 2>/dev/null
+    -set_serial "0x$(openssl rand -hex 16)" -out "$tmp/tls.crt" 2>"$tmp/x509.log" || {
+    cat "$tmp/x509.log" >&2 # only on failure: on success it says "signature ok"
+    exit 1
+  }
   chmod 644 "$tmp/ca.crt" "$tmp/tls.crt"
-  # Keys first, then certificates: a reader that sees the new tls.crt also sees its key.
+  # Each file is replaced atomically; callers of this script are serialised by the lock above.
   local f
   for f in ca.key tls.key ca.crt tls.crt; do
     mv -f "$tmp/$f" "$outdir/$f"
