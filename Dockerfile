@@ -16,6 +16,9 @@ RUN cmake --preset release -DINJECTOR_BENCH=OFF \
  && strip build/release/sidecarset-injector
 
 FROM debian:bookworm-slim
+LABEL org.opencontainers.image.title="sidecarset-injector" \
+      org.opencontainers.image.description="OpenKruise SidecarSet injection as a mutating admission webhook" \
+      org.opencontainers.image.version="0.1.0"
 # Runtime libraries of the binary: OpenSSL, yaml-cpp, spdlog (with fmt), RE2, libstdc++.
 # hadolint ignore=DL3008
 RUN apt-get update \
