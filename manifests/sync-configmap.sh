@@ -2,10 +2,11 @@
 # Regenerates manifests/configmap-sidecarsets.yaml from examples/sidecarsets/*.yaml: the
 # Deployment serves exactly the SidecarSets that `make run` serves. Run it after editing an
 # example; test/app/manifests_test.cpp fails while the two differ.
+#   manifests/sync-configmap.sh [OUT]    (default: manifests/configmap-sidecarsets.yaml)
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-out="$root/manifests/configmap-sidecarsets.yaml"
+out=${1:-"$root/manifests/configmap-sidecarsets.yaml"}
 tmp=$(mktemp "$out.XXXXXX")
 trap 'rm -f "$tmp"' EXIT
 

@@ -597,6 +597,17 @@ TEST_CASE("the ConfigMap serves exactly examples/sidecarsets") {
   CHECK(data == files);
 }
 
+TEST_CASE("sync-configmap.sh regenerates the committed ConfigMap byte for byte") {
+  const fs::path out = kBuild / ("configmap-sidecarsets." + std::to_string(::getpid()) + ".yaml");
+  const Run r =
+      run(quote((kManifests / "sync-configmap.sh").string()) + " " + quote(out.string()) + " 2>&1");
+  CHECK(r.status == 0);
+  CHECK(r.out == "wrote " + out.string() + "\n");
+  INFO("run manifests/sync-configmap.sh after editing examples/sidecarsets");
+  CHECK(read_text(out) == read_text(kManifests / "configmap-sidecarsets.yaml"));
+  fs::remove(out);
+}
+
 TEST_CASE("example SidecarSets declare their mounts and use unique names") {
   std::vector<std::pair<std::string, YAML::Node>> sets;
   std::vector<fs::path> paths = {kSource / "examples" / "hot-upgrade" / "sidecarset.yaml"};
