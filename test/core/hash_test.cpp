@@ -184,6 +184,53 @@ TEST_CASE("hash input is Go's json.Marshal of the SidecarContainer structs") {
        R"("upgradeStrategy":{"upgradeType":"HotUpgrade","hotUpgradeEmptyImage":"proxy-empty:1.0"},)"
        R"("shareVolumePolicy":{},"shareVolumeDevicePolicy":{},)"
        R"("transferEnv":[{"sourceContainerName":"main","envName":"TZ"}]}]})"},
+      // The remaining Container fields and nested types. Points of note, by the v0.32.10
+      // declarations: lifecycle.stopSignal does not exist before v0.33 and is dropped; an empty
+      // capabilities.drop is omitted (omitempty slice); pointers keep zero values (optional:
+      // false, runAsGroup: 0, hostProcess: false, terminationGracePeriodSeconds: 0); exec: {}
+      // prints {}; VolumeMount puts recursiveReadOnly between readOnly and mountPath; the
+      // SecurityContext order is capabilities, privileged, seLinuxOptions, windowsOptions,
+      // runAsUser, runAsGroup, runAsNonRoot, readOnlyRootFilesystem, allowPrivilegeEscalation,
+      // procMount, seccompProfile, appArmorProfile. Cross-checked with the Go program too.
+      {"every remaining field",
+       R"j({"containers":[{"name":"full","stdinOnce":true,"stdin":true,"workingDir":"/w",)j"
+       R"j("command":["run"],"terminationMessagePath":"/t","terminationMessagePolicy":"Fa)j"
+       R"j(llbackToLogsOnError","restartPolicy":"Always","resizePolicy":[{"restartPolicy")j"
+       R"j(:"NotRequired","resourceName":"cpu"}],"volumeDevices":[{"devicePath":"/dev/x",)j"
+       R"j("name":"blk"}],"volumeMounts":[{"subPathExpr":"$(POD)","recursiveReadOnly":"En)j"
+       R"j(abled","readOnly":true,"mountPath":"/m","name":"v","subPath":"s"}],"resources")j"
+       R"j(:{"claims":[{"request":"r","name":"gpu"}]},"envFrom":[{"secretRef":{"optional")j"
+       R"j(:false,"name":"s"}}],"env":[{"name":"A","valueFrom":{"secretKeyRef":{"optional)j"
+       R"j(":true,"key":"k","name":"s"},"configMapKeyRef":{"key":"c","name":"cm"}}}],"lif)j"
+       R"j(ecycle":{"stopSignal":"SIGTERM","preStop":{"httpGet":{"host":"h","port":"p"},")j"
+       R"j(tcpSocket":{"port":1}}},"livenessProbe":{"exec":{},"terminationGracePeriodSeco)j"
+       R"j(nds":0,"successThreshold":1,"grpc":{"service":"s","port":1}},"securityContext")j"
+       R"j(:{"appArmorProfile":{"localhostProfile":"p","type":"Localhost"},"procMount":"D)j"
+       R"j(efault","allowPrivilegeEscalation":false,"readOnlyRootFilesystem":true,"runAsG)j"
+       R"j(roup":0,"windowsOptions":{"hostProcess":false,"runAsUserName":"u","gmsaCredent)j"
+       R"j(ialSpec":"c","gmsaCredentialSpecName":"n"},"seLinuxOptions":{"level":"l","type)j"
+       R"j(":"t","role":"r","user":"u"},"capabilities":{"add":["NET_ADMIN"],"drop":[]}}}])j"
+       R"j(,"initContainers":[{"name":"i","restartPolicy":"Always","image":"x"}]})j",
+       false,
+       R"j({"containers":[{"name":"full","command":["run"],"workingDir":"/w","envFrom":[{)j"
+       R"j("secretRef":{"name":"s","optional":false}}],"env":[{"name":"A","valueFrom":{"c)j"
+       R"j(onfigMapKeyRef":{"name":"cm","key":"c"},"secretKeyRef":{"name":"s","key":"k",")j"
+       R"j(optional":true}}}],"resources":{"claims":[{"name":"gpu","request":"r"}]},"resi)j"
+       R"j(zePolicy":[{"resourceName":"cpu","restartPolicy":"NotRequired"}],"restartPolic)j"
+       R"j(y":"Always","volumeMounts":[{"name":"v","readOnly":true,"recursiveReadOnly":"E)j"
+       R"j(nabled","mountPath":"/m","subPath":"s","subPathExpr":"$(POD)"}],"volumeDevices)j"
+       R"j(":[{"name":"blk","devicePath":"/dev/x"}],"livenessProbe":{"exec":{},"grpc":{"p)j"
+       R"j(ort":1,"service":"s"},"successThreshold":1,"terminationGracePeriodSeconds":0},)j"
+       R"j("lifecycle":{"preStop":{"httpGet":{"port":"p","host":"h"},"tcpSocket":{"port":)j"
+       R"j(1}}},"terminationMessagePath":"/t","terminationMessagePolicy":"FallbackToLogsO)j"
+       R"j(nError","securityContext":{"capabilities":{"add":["NET_ADMIN"]},"seLinuxOption)j"
+       R"j(s":{"user":"u","role":"r","type":"t","level":"l"},"windowsOptions":{"gmsaCrede)j"
+       R"j(ntialSpecName":"n","gmsaCredentialSpec":"c","runAsUserName":"u","hostProcess":)j"
+       R"j(false},"runAsGroup":0,"readOnlyRootFilesystem":true,"allowPrivilegeEscalation")j"
+       R"j(:false,"procMount":"Default","appArmorProfile":{"type":"Localhost","localhostP)j"
+       R"j(rofile":"p"}},"stdin":true,"stdinOnce":true,"upgradeStrategy":{},"shareVolumeP)j"
+       R"j(olicy":{}}],"initContainers":[{"name":"i","image":"x","resources":{},"restartP)j"
+       R"j(olicy":"Always","upgradeStrategy":{},"shareVolumePolicy":{}}]})j"},
       // Quantities print as Quantity.String(): "1000m" -> "1", "1024Mi" -> "1Gi", a bare 0.5 ->
       // "500m"; surrounding spaces are trimmed as UnmarshalJSON does; text that does not parse
       // (Go would reject the object) is kept as written. Map keys are sorted.
