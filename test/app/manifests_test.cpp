@@ -272,7 +272,8 @@ YAML::Node only_container(const YAML::Node& deployment) {
 /// A container port reference (number or port name) resolved against the container's ports.
 int resolve_port(const YAML::Node& container, const YAML::Node& ref) {
   const auto text = ref.as<std::string>();
-  if (!text.empty() && std::all_of(text.begin(), text.end(), ::isdigit)) {
+  if (!text.empty() &&
+      std::all_of(text.begin(), text.end(), [](char ch) { return ch >= '0' && ch <= '9'; })) {
     return ref.as<int>();
   }
   for (const auto& p : container["ports"]) {
