@@ -438,11 +438,25 @@ double parse_number(std::string_view s) {
   return percent ? v / 100 : v;
 }
 
-std::string ascii_lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') {
-      c = static_cast<char>(c - 'A' + 'a');
+// strings.ToLower: ASCII letters lowered; with any non-ASCII byte Go maps rune by rune, so an
+// invalid UTF-8 byte becomes U+FFFD (non-ASCII letters are left as they are here).
+std::string go_lower(std::string_view s) {
+  std::string out;
+  for (std::size_t i = 0; i < s.size();) {
+    const char c = s[i];
+    if (static_cast<unsigned char>(c) < 0x80) {
+      out.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c);
+      ++i;
+      continue;
+    }
+    char32_t r = 0;
+    const std::size_t n = utf8_rune(s, i, r);
+    if (n == 0) {
+      out += "\xEF\xBF\xBD";
+      ++i;
+    } else {
+      out.append(s.substr(i, n));
+      i += n;
     }
   }
   return out;
@@ -546,7 +560,7 @@ class Calculator {
         if (is_char('(')) {
           return call(name);
         }
-        const std::string var = ascii_lower(name);
+        const std::string var = go_lower(name);
         if (auto it = vars_.find(var); it != vars_.end()) {
           return it->second;
         }
@@ -608,7 +622,7 @@ class Calculator {
       return std::nullopt;
     }
     advance();
-    const std::string lower = ascii_lower(name);
+    const std::string lower = go_lower(name);
     if (lower != "max" && lower != "min") {
       error("unknown function: " + name);
       return std::nullopt;
@@ -956,6 +970,9 @@ std::string invalid(std::string_view path, std::string_view value_text, std::str
 }
 
 std::string type_name(const Json& j) {
+  if (j.is_string()) {
+    return "string";
+  }
   if (j.is_boolean()) {
     return "boolean";
   }
