@@ -716,7 +716,6 @@ void Server::run() {
   for (auto& thread : extra) {
     thread.join();
   }
-  log_event(spdlog::level::info, "stopped");
 }
 
 void Server::handle_signals() {
