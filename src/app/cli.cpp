@@ -130,13 +130,13 @@ containers, volumes, patchPodMetadata, resourcesPolicy, name conflicts between S
 the files' syntax. Prints every problem on its own line,
   FILE: document N: sidecarset "NAME": FIELD: MESSAGE
 (documents counted from 1), and exits 2 when there is any; otherwise prints a one-line summary
-and exits 0.
+and exits 0. A directory PATH without manifests is a problem too.
 
 Options:
   -h, --help             show this help
 
 Example:
-  sidecarset-injector validate examples/ manifests/sidecarsets.yaml
+  sidecarset-injector validate examples/sidecarsets/ examples/hot-upgrade/sidecarset.yaml
 )";
 
 // A usage error: the message, then a pointer to the command's help.
@@ -439,6 +439,13 @@ int run_validate(const std::vector<std::string>& args, std::ostream& out, std::o
   }
   SourceDocuments sources = read_sources(parsed->positional);
   std::vector<std::string> problems = std::move(sources.errors);
+  // Validating nothing is almost always a wrong PATH; say so rather than report "ok".
+  for (const std::string& path : parsed->positional) {
+    auto files = list_sources({path});
+    if (files && files->empty()) {
+      problems.push_back(path + ": no .yaml, .yml or .json files");
+    }
+  }
   std::size_t files = sources.files.size();
   auto build = build_world(std::move(sources.documents), 1);
   if (!build) {

@@ -73,7 +73,8 @@ std::vector<char*> argv_of(const std::vector<std::string>& args, std::vector<std
 // can fill up and block it.
 Run run(const std::vector<std::string>& args, const std::string& stdin_text = "") {
   static int counter = 0;
-  std::string dir = scratch("run-" + std::to_string(counter++));
+  // ctest runs test cases as parallel processes: the pid keeps their scratch apart.
+  std::string dir = scratch("run-" + std::to_string(getpid()) + "-" + std::to_string(counter++));
   write(dir + "/in", stdin_text);
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
@@ -484,6 +485,12 @@ TEST_CASE("validate summarises valid sources") {
   Run two = run({"validate", kCli + "/sidecarsets/10-log-agent.yaml", kCli + "/deny"});
   CHECK(two.status == 0);
   CHECK(two.out == "2 SidecarSets, 0 Namespaces, 1 ControllerRevision from 2 files: ok\n");
+
+  // The example of `validate --help` works as written.
+  Run example = run({"validate", kSrc + "/examples/sidecarsets/",
+                     kSrc + "/examples/hot-upgrade/sidecarset.yaml"});
+  CHECK(example.status == 0);
+  CHECK(example.out.ends_with(" files: ok\n"));
 }
 
 TEST_CASE("validate reports every problem, one per line") {
@@ -492,6 +499,12 @@ TEST_CASE("validate reports every problem, one per line") {
   // A missing PATH stops before reading anything.
   CHECK(r.out == kCli + "/missing.yaml: no such file or directory\n");
   CHECK(r.err == "sidecarset-injector validate: 1 problem\n");
+
+  std::string empty = scratch("validate-empty");
+  Run none = run({"validate", empty, kCli + "/sidecarsets"});
+  CHECK(none.status == 2);
+  CHECK(none.out == empty + ": no .yaml, .yml or .json files\n");
+  CHECK(none.err == "sidecarset-injector validate: 1 problem\n");
 
   Run all = run({"validate", kCli + "/invalid"});
   CHECK(all.status == 2);
@@ -556,7 +569,7 @@ namespace {
 // A self-signed serving certificate for 127.0.0.1, made once with the openssl CLI.
 std::string make_certs() {
   static const std::string dir = [] {
-    std::string d = scratch("certs");
+    std::string d = scratch("certs-" + std::to_string(getpid()));
     std::string cmd =
         "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost "
         "-addext subjectAltName=IP:127.0.0.1,DNS:localhost -keyout " +
