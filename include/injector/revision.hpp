@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <random>
 #include <string>
+#include <string_view>
 
 #include "injector/json.hpp"
 #include "injector/selector.hpp"
@@ -32,9 +33,12 @@ SuitableSidecarSet restore_revision(const SidecarSet& live, const ControllerRevi
 
 /// getSuitableRevisionSidecarSet on CREATE: `rng` supplies Partial's random draw. Errors (missing
 /// revision, unknown operator in updateStrategy.selector, bad partition) deny the pod; messages
-/// start with `sidecarset "<name>": `.
+/// start with `sidecarset "<name>": `. `recorded_hash` is the hash this pod already records for
+/// the SidecarSet ("" if none): when it names one of the two candidates, Partial's draw is
+/// skipped and that one is kept, so a reinvoked review does not flip the revision.
 Result<SuitableSidecarSet> suitable_revision(const World& world, const SidecarSet& live,
-                                             const Labels& pod_labels, std::mt19937_64& rng);
+                                             const Labels& pod_labels, std::mt19937_64& rng,
+                                             std::string_view recorded_hash = {});
 
 /// The live SidecarSet as is.
 SuitableSidecarSet latest_revision(const SidecarSet& live);

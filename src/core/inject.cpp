@@ -240,6 +240,10 @@ Shared shared_from_pod(const Json& sidecar, const PodView& pod) {
 // One SidecarSet container or init container, merged as buildSidecars does (§2.5 b-g).
 Result<Json> prepare(const Json& sidecar, const std::string& sidecarset, const Json& volumes,
                      const PodView& pod, Build& build) {
+  if (!sidecar.is_object()) {
+    // Loaded SidecarSets are validated; a ControllerRevision's stored spec is not.
+    return fail("invalid_sidecarset", prefix(sidecarset) + "a container is not an object");
+  }
   Json c = sidecar;
   const std::string name = text(sidecar, "name");
   if (const Json& policy = member(sidecar, "resourcesPolicy"); !policy.is_null()) {
@@ -460,7 +464,7 @@ struct Selection {
 // §2.2: candidates in name order, paused skipped, namespace and pod selectors, revision, then
 // canaries replace their base.
 Result<Selection> select(const World& world, const std::string& ns, const Labels& labels,
-                         std::uint64_t seed) {
+                         std::uint64_t seed, const UpgradeSpecs& recorded) {
   Selection out;
   std::mt19937_64 rng(seed);  // Partial's randomness, reproducible per review
   std::set<std::string> bases;
@@ -491,7 +495,9 @@ Result<Selection> select(const World& world, const std::string& ns, const Labels
     if (!*ok) {
       continue;
     }
-    auto suitable = suitable_revision(world, s, labels, rng);
+    auto it = recorded.find(s.name);
+    auto suitable =
+        suitable_revision(world, s, labels, rng, it == recorded.end() ? "" : it->second.hash);
     if (!suitable) {
       return std::unexpected(suitable.error());
     }
@@ -567,7 +573,12 @@ Result<Injection> inject(const World& world, const Json& pod, std::string_view r
     ns = std::string(request_namespace);
   }
   const Labels labels = labels_of(member(metadata, "labels"));
-  auto selection = select(world, ns.empty() ? "default" : ns, labels, options.seed);
+  // The hashes this pod already records (an invalid annotation is reported below, once we know
+  // some SidecarSet matched, as upstream does).
+  const UpgradeSpecs recorded =
+      parse_upgrade_specs(text(member(metadata, "annotations"), kHashAnnotation))
+          .value_or(UpgradeSpecs{});
+  auto selection = select(world, ns.empty() ? "default" : ns, labels, options.seed, recorded);
   if (!selection) {
     return std::unexpected(selection.error());
   }

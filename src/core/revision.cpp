@@ -166,7 +166,8 @@ SuitableSidecarSet restore_revision(const SidecarSet& live, const ControllerRevi
 }
 
 Result<SuitableSidecarSet> suitable_revision(const World& world, const SidecarSet& live,
-                                             const Labels& pod_labels, std::mt19937_64& rng) {
+                                             const Labels& pod_labels, std::mt19937_64& rng,
+                                             std::string_view recorded_hash) {
   const Json& spec = live.spec();
   const Json* revision = find_path(spec, {"injectionStrategy", "revision"});
   if (revision == nullptr || !revision->is_object() ||
@@ -211,6 +212,15 @@ Result<SuitableSidecarSet> suitable_revision(const World& world, const SidecarSe
   if (!probability) {
     return fail("invalid_partition", prefix(live) + "spec.updateStrategy.partition: invalid " +
                                          "percentage " + go_quote(partition->get<std::string>()));
+  }
+  // Not upstream: a pod that already records one of the two candidates (the API server
+  // reinvoking us on our own output) keeps it; a fresh draw could flip it and the review would
+  // not be idempotent.
+  if (!recorded_hash.empty() && recorded_hash == history.hash) {
+    return history;
+  }
+  if (!recorded_hash.empty() && recorded_hash == live.hash) {
+    return latest_revision(live);
   }
   if (uniform01(rng) <= *probability) {
     return history;

@@ -143,6 +143,21 @@ TEST_CASE("inject denies with a message naming the SidecarSet or the pod field")
   }
 }
 
+TEST_CASE("a ControllerRevision whose stored container is not an object denies the pod") {
+  World world = world_of({{"rev", R"({"selector":{"matchLabels":{"app":"web"}},)"
+                                  R"("injectionStrategy":{"revision":{"revisionName":"rev-1"}},)"
+                                  R"("containers":[{"name":"agent","image":"a:1"}]})"}});
+  ControllerRevision r;
+  r.name = "rev-1";
+  r.namespace_name = std::string(kKruiseNamespace);
+  r.data = Json::parse(R"({"spec":{"$patch":"replace","containers":[5]}})");
+  world.revisions.push_back(r);
+  auto result = inject(world, pod_with("", R"({"containers":[]})"), "default", options());
+  REQUIRE_FALSE(result.has_value());
+  CHECK(result.error().code == "invalid_sidecarset");
+  CHECK(result.error().message == R"(sidecarset "rev": a container is not an object)");
+}
+
 TEST_CASE("a pod selector that is missing or empty matches nothing") {
   const World world = world_of({{"none", R"({"containers":[{"name":"a","image":"a"}]})"},
                                 {"empty", R"({"selector":{},"containers":[{"name":"b",)"

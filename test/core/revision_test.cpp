@@ -197,6 +197,27 @@ TEST_CASE("suitable_revision follows policy Always and Partial (catalogue 7)") {
     CHECK(r.error().code == "revision_not_found");
   }
 
+  SECTION("a hash the pod already records decides instead of the draw") {
+    const SidecarSet live = sidecarset(spec(R"(,"partition":"50%")", partial));
+    struct Recorded {
+      std::string hash;
+      std::uint64_t seed;
+      std::string image;
+    };
+    const std::vector<Recorded> recorded = {
+        {"sidecarset1-12345-hash", 7, "sidecar-image:stable"},
+        {"live-hash", 1, "sidecar-image:canary"},
+        {"unknown-hash", 1, "sidecar-image:stable"},
+        {"unknown-hash", 7, "sidecar-image:canary"},
+    };
+    for (const auto& r : recorded) {
+      std::mt19937_64 rng(r.seed);
+      auto s = suitable_revision(world, live, canary, rng, r.hash);
+      REQUIRE(s.has_value());
+      CHECK(image_of(*s) == r.image);
+    }
+  }
+
   SECTION("50%: the seed decides, and the same seed decides the same way") {
     const SidecarSet live = sidecarset(spec(R"(,"partition":"50%")", partial));
     std::vector<std::string> images;
