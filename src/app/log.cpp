@@ -182,7 +182,8 @@ void log_event(spdlog::level::level_enum level, std::string_view msg,
   emit(level, msg, values);
 }
 
-void log_review(const ReviewLog& log, std::chrono::microseconds latency) {
+std::vector<std::pair<std::string, Json>> review_log_fields(const ReviewLog& log,
+                                                            std::chrono::microseconds latency) {
   std::vector<std::pair<std::string, Json>> fields = {
       {"uid", log.uid},
       {"namespace", log.namespace_name},
@@ -196,7 +197,12 @@ void log_review(const ReviewLog& log, std::chrono::microseconds latency) {
   if (!log.message.empty()) {
     fields.emplace_back("message", log.message);
   }
-  emit(log.outcome == "error" ? spdlog::level::warn : spdlog::level::info, "review", fields);
+  return fields;
+}
+
+void log_review(const ReviewLog& log, std::chrono::microseconds latency) {
+  emit(log.outcome == "error" ? spdlog::level::warn : spdlog::level::info, "review",
+       review_log_fields(log, latency));
 }
 
 }  // namespace injector

@@ -38,6 +38,10 @@ void log_event(spdlog::level::level_enum level, std::string_view msg,
 /// `error` outcomes.
 void log_review(const ReviewLog& log, std::chrono::microseconds latency);
 
+/// The fields of log_review's line, in order.
+std::vector<std::pair<std::string, Json>> review_log_fields(const ReviewLog& log,
+                                                            std::chrono::microseconds latency);
+
 /// The line log_event/log_review would print (without the newline), for tests.
 std::string format_log_line(LogFormat format, std::chrono::system_clock::time_point ts,
                             spdlog::level::level_enum level, std::string_view msg,

@@ -3,6 +3,7 @@
 // hides). No sleeps, no timing assertions: where the test must know the server reached a state
 // (a connection idle, a request in flight) it asks the server or waits for a protocol event.
 
+#include <signal.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -701,6 +702,49 @@ TEST_CASE("log lines are logfmt text or one JSON object") {
         R"({"ts":"2025-11-22T00:32:34.123Z","level":"error","msg":"bad utf-8","uid":"a)"
         "\xef\xbf\xbd"
         R"("})");  // U+FFFD REPLACEMENT CHARACTER
+}
+
+TEST_CASE("one review line carries uid, namespace, pod, operation, matches, ops, latency") {
+  const auto ts = std::chrono::system_clock::time_point(std::chrono::milliseconds(1763771554123));
+  ReviewLog log;
+  log.uid = "0df28fbd";
+  log.namespace_name = "shop";
+  log.pod_name = "web-7d9c8b6f5d-";
+  log.operation = "CREATE";
+  log.matched = {"log-agent", "mesh-proxy"};
+  log.ops = 5;
+  log.outcome = "patched";
+  const auto fields = review_log_fields(log, std::chrono::microseconds(42));
+  CHECK(format_log_line(LogFormat::kText, ts, spdlog::level::info, "review", fields) ==
+        "2025-11-22T00:32:34.123Z info review uid=0df28fbd namespace=shop pod=web-7d9c8b6f5d- "
+        "operation=CREATE matched=log-agent,mesh-proxy ops=5 latency_us=42 outcome=patched");
+  log.outcome = "denied";
+  log.message = "sidecarset \"x\": revision missing";
+  log.matched.clear();
+  log.ops = 0;
+  CHECK(format_log_line(LogFormat::kJson, ts, spdlog::level::info, "review",
+                        review_log_fields(log, std::chrono::microseconds(7))) ==
+        R"({"ts":"2025-11-22T00:32:34.123Z","level":"info","msg":"review","uid":"0df28fbd",)"
+        R"("namespace":"shop","pod":"web-7d9c8b6f5d-","operation":"CREATE","matched":[],"ops":0,)"
+        R"("latency_us":7,"outcome":"denied","message":"sidecarset \"x\": revision missing"})");
+}
+
+TEST_CASE("SIGTERM stops the server gracefully once handle_signals() was called") {
+  WorldHolder holder(empty_world(1));
+  Server server(test_options(), holder);
+  REQUIRE(server.start());
+  server.handle_signals();
+  std::thread runner([&] { server.run(); });
+  auto client = std::make_unique<httplib::SSLClient>("127.0.0.1", server.port());
+  client->set_ca_cert_path(tls_files().ca_cert.c_str());
+  client->enable_server_certificate_verification(true);
+  client->set_keep_alive(true);
+  auto res = client->Get("/healthz");
+  REQUIRE(res);
+  CHECK(res->status == 200);
+  REQUIRE(::kill(::getpid(), SIGTERM) == 0);  // caught by the server's signal_set
+  runner.join();
+  CHECK(server.connections() == 0);
 }
 
 TEST_CASE("log format and level flags") {
