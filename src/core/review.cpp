@@ -154,6 +154,72 @@ std::optional<std::string> read_request_fields(Json& request, AdmissionRequest& 
   return std::nullopt;
 }
 
+// The body as a JSON object. Nothing can be read from a body that fails here: no uid, no version.
+std::expected<Json, DecodeFailure> parse_object(std::string_view body) {
+  if (body.empty()) {
+    return std::unexpected(failure(400, "request body is empty"));
+  }
+  if (nests_too_deep(body)) {
+    return std::unexpected(
+        failure(400, "request body nests deeper than " + std::to_string(kMaxNesting) + " levels"));
+  }
+  Json doc;
+  try {
+    doc = Json::parse(body);
+  } catch (const Json::parse_error& e) {
+    return std::unexpected(failure(400, "request body is not valid JSON (syntax error at byte " +
+                                            std::to_string(e.byte) + ")"));
+  }
+  if (!doc.is_object()) {
+    return std::unexpected(failure(400, "request body is not a JSON object"));
+  }
+  return doc;
+}
+
+// The AdmissionReview envelope: apiVersion, kind, request and request.uid, in that order. `read`
+// holds the version and uid already read from `doc`. Returns "" when all is well.
+std::string check_envelope(const Json& doc, const DecodeFailure& read) {
+  constexpr std::string_view kExpectedVersions =
+      ": expected admission.k8s.io/v1 or admission.k8s.io/v1beta1";
+  const auto api_version = doc.find("apiVersion");
+  if (api_version == doc.end() || api_version->is_null()) {
+    return "apiVersion is missing" + std::string(kExpectedVersions);
+  }
+  if (!api_version->is_string()) {
+    return "apiVersion must be a string";
+  }
+  if (!read.version) {
+    return "apiVersion " + quote(api_version->get_ref<const std::string&>()) + " is not supported" +
+           std::string(kExpectedVersions);
+  }
+  const auto kind = doc.find("kind");
+  if (kind == doc.end() || kind->is_null()) {
+    return "kind is missing: expected AdmissionReview";
+  }
+  if (!kind->is_string()) {
+    return "kind must be a string";
+  }
+  if (*kind != kReviewKind) {
+    return "kind " + quote(kind->get_ref<const std::string&>()) +
+           " is not supported: expected AdmissionReview";
+  }
+  const auto request = doc.find("request");
+  if (request == doc.end() || request->is_null()) {
+    return "request is missing";
+  }
+  if (!request->is_object()) {
+    return "request must be an object";
+  }
+  if (const auto uid = request->find("uid");
+      uid != request->end() && !uid->is_null() && !uid->is_string()) {
+    return "request.uid must be a string";
+  }
+  if (read.uid.empty()) {
+    return "request.uid is missing";
+  }
+  return {};
+}
+
 // Content-Type `application/json`, parameters allowed (the API server sends none, but proxies and
 // hand-written clients add `charset=utf-8`); a charset other than UTF-8 is refused because JSON
 // text exchanged between systems must be UTF-8 (RFC 8259 §8.1).
@@ -368,93 +434,41 @@ AdmissionResponse errored(std::string uid, int code, std::string message) {
 }
 
 std::expected<AdmissionRequest, DecodeFailure> decode_review(std::string_view body) {
-  if (body.empty()) {
-    return std::unexpected(failure(400, "request body is empty"));
+  auto parsed = parse_object(body);
+  if (!parsed) {
+    return std::unexpected(std::move(parsed.error()));
   }
-  if (nests_too_deep(body)) {
-    return std::unexpected(
-        failure(400, "request body nests deeper than " + std::to_string(kMaxNesting) + " levels"));
-  }
-  Json doc;
-  try {
-    doc = Json::parse(body);
-  } catch (const Json::parse_error& e) {
-    return std::unexpected(failure(400, "request body is not valid JSON (syntax error at byte " +
-                                            std::to_string(e.byte) + ")"));
-  }
-  if (!doc.is_object()) {
-    return std::unexpected(failure(400, "request body is not a JSON object"));
-  }
+  Json& doc = *parsed;
 
   // Read what identifies the call before judging anything else, so that every later failure can
   // still be answered with a review the API server accepts (uid echo, same version).
   DecodeFailure f = failure(400, "");
-  const auto api_version = doc.find("apiVersion");
-  const bool api_version_is_string = api_version != doc.end() && api_version->is_string();
-  if (api_version_is_string) {
-    if (*api_version == kApiVersionV1) {
+  if (const auto it = doc.find("apiVersion"); it != doc.end() && it->is_string()) {
+    if (*it == kApiVersionV1) {
       f.version = ReviewVersion::kV1;
-    } else if (*api_version == kApiVersionV1beta1) {
+    } else if (*it == kApiVersionV1beta1) {
       f.version = ReviewVersion::kV1beta1;
     }
   }
   const auto request = doc.find("request");
-  const bool has_request = request != doc.end() && request->is_object();
-  if (has_request) {
-    const auto uid = request->find("uid");
-    if (uid != request->end() && uid->is_string()) {
+  if (request != doc.end() && request->is_object()) {
+    if (const auto uid = request->find("uid"); uid != request->end() && uid->is_string()) {
       f.uid = uid->get<std::string>();
     }
   }
-  const auto fail_with = [&f](std::string message) {
-    f.message = std::move(message);
-    return std::unexpected(f);
-  };
 
-  constexpr std::string_view kExpectedVersions =
-      ": expected admission.k8s.io/v1 or admission.k8s.io/v1beta1";
-  if (api_version == doc.end() || api_version->is_null()) {
-    return fail_with("apiVersion is missing" + std::string(kExpectedVersions));
+  f.message = check_envelope(doc, f);
+  if (f.message.empty()) {
+    AdmissionRequest out;
+    out.version = *f.version;
+    out.uid = f.uid;
+    if (auto error = read_request_fields(*request, out); !error) {
+      return out;
+    } else {
+      f.message = std::move(*error);
+    }
   }
-  if (!api_version_is_string) {
-    return fail_with("apiVersion must be a string");
-  }
-  if (!f.version) {
-    return fail_with("apiVersion " + quote(api_version->get_ref<const std::string&>()) +
-                     " is not supported" + std::string(kExpectedVersions));
-  }
-  const auto kind = doc.find("kind");
-  if (kind == doc.end() || kind->is_null()) {
-    return fail_with("kind is missing: expected AdmissionReview");
-  }
-  if (!kind->is_string()) {
-    return fail_with("kind must be a string");
-  }
-  if (*kind != kReviewKind) {
-    return fail_with("kind " + quote(kind->get_ref<const std::string&>()) +
-                     " is not supported: expected AdmissionReview");
-  }
-  if (request == doc.end() || request->is_null()) {
-    return fail_with("request is missing");
-  }
-  if (!has_request) {
-    return fail_with("request must be an object");
-  }
-  if (const auto uid = request->find("uid");
-      uid != request->end() && !uid->is_null() && !uid->is_string()) {
-    return fail_with("request.uid must be a string");
-  }
-  if (f.uid.empty()) {
-    return fail_with("request.uid is missing");
-  }
-
-  AdmissionRequest out;
-  out.version = *f.version;
-  out.uid = f.uid;
-  if (auto error = read_request_fields(*request, out)) {
-    return fail_with(std::move(*error));
-  }
-  return out;
+  return std::unexpected(std::move(f));
 }
 
 std::string encode_review(ReviewVersion version, const AdmissionResponse& response) {
