@@ -164,6 +164,9 @@ long double approximate(const Quantity& q) {
       ++extra;
     }
   }
+  if (v == 0) {
+    return 0;
+  }
   const long double e = static_cast<long double>(q.exponent + extra);
   v *= std::pow(10.0L, e);
   return q.negative ? -v : v;
@@ -724,13 +727,12 @@ std::int64_t milli_value(const Quantity& q) {
     remainder = !mag_is_zero(std::string_view(quotient).substr(keep));
     quotient.resize(keep);
   }
-  if (q.negative) {
-    if (remainder) {
-      quotient = add_mag(quotient, "1");
-    }
-    return signed_low64(true, quotient) + (remainder ? 1 : 0);
+  if (q.negative && remainder) {
+    quotient = add_mag(quotient, "1");
   }
-  return signed_low64(false, quotient) + (remainder ? 1 : 0);
+  // Int64() + 1 wraps in Go.
+  return static_cast<std::int64_t>(static_cast<std::uint64_t>(signed_low64(q.negative, quotient)) +
+                                   (remainder ? 1U : 0U));
 }
 
 bool add_quantity(Quantity& q, const Quantity& y) {
