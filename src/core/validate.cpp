@@ -1081,16 +1081,15 @@ std::vector<FieldProblem> validate_sidecarset(const Json& ss, const SidecarSetLo
 namespace {
 
 struct ConflictView {
-  const Json* object = nullptr;
   std::string name;
   std::string base;  // canary base, "" when not a canary
   LabelSelector selector;
   std::optional<LabelSelector> namespace_selector;
+  std::set<std::string> open_keys;  // keys with an In/Exists expression (widen matchLabels)
 };
 
 ConflictView view_of(const Json& ss) {
   ConflictView v;
-  v.object = &ss;
   const Json& meta = member(ss, "metadata");
   v.name = str(meta, "name");
   if (is_canary(ss)) {
@@ -1099,6 +1098,11 @@ ConflictView view_of(const Json& ss) {
   const Json& spec = member(ss, "spec");
   if (auto s = parse_label_selector(member(spec, "selector"), "spec.selector")) {
     v.selector = std::move(*s);
+  }
+  for (const auto& r : v.selector.expressions) {
+    if (r.op == "In" || r.op == "Exists") {
+      v.open_keys.insert(r.key);
+    }
   }
   if (has(spec, "namespaceSelector")) {
     if (auto s =
@@ -1121,6 +1125,57 @@ bool may_collide(const ConflictView& a, const ConflictView& b) {
   return selectors_overlap(a.selector, b.selector);
 }
 
+std::string pair_key(std::string_view k, std::string_view v) {
+  std::string out(k);
+  out += '\x1f';
+  out += v;
+  return out;
+}
+
+// The SidecarSets holding one container name, volume name or annotation key. Comparing every
+// holder with every other is quadratic (10,000 SidecarSets each with an `istio-proxy` for its own
+// app would take minutes), so holders are also indexed by their matchLabels pairs: when every
+// holder pins key k and SidecarSet i pins k=v (with no In/Exists widening it), only holders with
+// k=v can overlap i (upstream isDisjoint rejects a matchLabels value outside i's).
+struct Holders {
+  std::vector<std::size_t> all;  // ascending
+  std::unordered_map<std::string, std::size_t> with_key;
+  std::unordered_map<std::string, std::vector<std::size_t>> by_pair;
+  std::unordered_map<std::size_t, std::string> detail;  // volume definition / patch policy
+
+  void add(std::size_t i, const ConflictView& v, std::string d) {
+    if (!all.empty() && all.back() == i) {
+      return;
+    }
+    all.push_back(i);
+    for (const auto& [k, val] : v.selector.match_labels) {
+      ++with_key[k];
+      by_pair[pair_key(k, val)].push_back(i);
+    }
+    detail.emplace(i, std::move(d));
+  }
+
+  const std::vector<std::size_t>& candidates(const ConflictView& v) const {
+    static const std::vector<std::size_t> kNone;
+    const std::vector<std::size_t>* best = &all;
+    for (const auto& [k, val] : v.selector.match_labels) {
+      auto wk = with_key.find(k);
+      if (v.open_keys.contains(k) || wk == with_key.end() || wk->second != all.size()) {
+        continue;
+      }
+      auto it = by_pair.find(pair_key(k, val));
+      const auto& list_for = it == by_pair.end() ? kNone : it->second;
+      if (list_for.size() < best->size()) {
+        best = &list_for;
+      }
+    }
+    return *best;
+  }
+};
+
+// Go's reflect.DeepEqual ignores key order; compare volumes by their sorted-key text.
+std::string canonical(const Json& v) { return nlohmann::json::parse(v.dump()).dump(); }
+
 }  // namespace
 
 std::vector<std::vector<FieldProblem>> validate_conflicts(
@@ -1131,45 +1186,46 @@ std::vector<std::vector<FieldProblem>> validate_conflicts(
   for (const Json* ss : sidecarsets) {
     views.push_back(view_of(*ss));
   }
-  // Index the names so that only SidecarSets sharing a name are compared (10,000 SidecarSets
-  // would make the all-pairs comparison upstream does per admission far too slow).
-  std::unordered_map<std::string, std::vector<std::size_t>> containers;
-  std::unordered_map<std::string, std::vector<std::size_t>> volumes;
-  std::unordered_map<std::string, std::vector<std::size_t>> annotations;  // non-Retain keys
+  std::unordered_map<std::string, Holders> containers;
+  std::unordered_map<std::string, Holders> volumes;
+  std::unordered_map<std::string, Holders> annotations;  // non-Retain keys only, as upstream
   for (std::size_t i = 0; i < n; ++i) {
     const Json& spec = member(*sidecarsets[i], "spec");
-    std::set<std::string> own;
     for (const char* k : {"initContainers", "containers"}) {
       for (const auto& c : list(spec, k)) {
-        if (own.insert(str(c, "name")).second) {
-          containers[str(c, "name")].push_back(i);
-        }
+        containers[str(c, "name")].add(i, views[i], "");
       }
     }
     for (const auto& v : list(spec, "volumes")) {
-      volumes[str(v, "name")].push_back(i);
+      volumes[str(v, "name")].add(i, views[i], canonical(v));
     }
-    std::set<std::string> keys;
     for (const auto& p : list(spec, "patchPodMetadata")) {
-      if (str(p, "patchPolicy") != "Retain") {
-        for (const auto& [k, v] : member(p, "annotations").items()) {
-          if (keys.insert(k).second) {
-            annotations[k].push_back(i);
+      const std::string policy = str(p, "patchPolicy");
+      if (policy == "Retain") {
+        continue;
+      }
+      for (const auto& [key, value] : member(p, "annotations").items()) {
+        Holders& h = annotations[key];
+        if (!h.all.empty() && h.all.back() == i) {
+          if (policy == "Overwrite") {
+            h.detail[i] = policy;
           }
+          continue;
         }
+        h.add(i, views[i], policy);
       }
     }
   }
-  auto first_other = [&](const std::vector<std::size_t>& holders, std::size_t self,
-                         auto&& extra) -> const ConflictView* {
-    for (std::size_t j : holders) {
-      if (j != self && extra(j) && may_collide(views[self], views[j])) {
+  // The first other holder (in name order) that may select the same pods and passes `conflicts`.
+  auto first_other = [&](const Holders& h, std::size_t self,
+                         auto&& conflicts) -> const ConflictView* {
+    for (std::size_t j : h.candidates(views[self])) {
+      if (j != self && conflicts(j) && may_collide(views[self], views[j])) {
         return &views[j];
       }
     }
     return nullptr;
   };
-  auto always = [](std::size_t) { return true; };
 
   std::vector<std::vector<FieldProblem>> out(n);
   for (std::size_t i = 0; i < n; ++i) {
@@ -1181,7 +1237,8 @@ std::vector<std::vector<FieldProblem>> validate_conflicts(
       const Json& cs = list(spec, k);
       for (std::size_t c = 0; c < cs.size(); ++c) {
         const std::string name = str(cs[c], "name");
-        if (const auto* other = first_other(containers[name], i, always)) {
+        if (const auto* other =
+                first_other(containers[name], i, [](std::size_t) { return true; })) {
           out[i].push_back(FieldProblem{idx(std::string("spec.") + k, c) + ".name",
                                         "container " + name + " already exist in " + other->name});
         }
@@ -1190,16 +1247,10 @@ std::vector<std::vector<FieldProblem>> validate_conflicts(
     const Json& vs = list(spec, "volumes");
     for (std::size_t v = 0; v < vs.size(); ++v) {
       const std::string name = str(vs[v], "name");
-      auto differs = [&](std::size_t j) {
-        for (const auto& ov : list(member(*sidecarsets[j], "spec"), "volumes")) {
-          if (str(ov, "name") == name) {
-            // Go's reflect.DeepEqual ignores key order; ordered_json equality does not.
-            return nlohmann::json::parse(ov.dump()) != nlohmann::json::parse(vs[v].dump());
-          }
-        }
-        return false;
-      };
-      if (const auto* other = first_other(volumes[name], i, differs)) {
+      const Holders& h = volumes[name];
+      const std::string mine = canonical(vs[v]);
+      auto differs = [&](std::size_t j) { return h.detail.at(j) != mine; };
+      if (const auto* other = first_other(h, i, differs)) {
         out[i].push_back(
             FieldProblem{idx("spec.volumes", v),
                          "volume " + name + " is in conflict with sidecarset " + other->name});
@@ -1212,18 +1263,11 @@ std::vector<std::vector<FieldProblem>> validate_conflicts(
         continue;
       }
       for (const auto& [key, value] : member(patches[p], "annotations").items()) {
+        const Holders& h = annotations[key];
         auto overwrites = [&](std::size_t j) {
-          if (policy == "Overwrite") {
-            return true;
-          }
-          for (const auto& op : list(member(*sidecarsets[j], "spec"), "patchPodMetadata")) {
-            if (member(op, "annotations").contains(key) && str(op, "patchPolicy") == "Overwrite") {
-              return true;
-            }
-          }
-          return false;
+          return policy == "Overwrite" || h.detail.at(j) == "Overwrite";
         };
-        if (const auto* other = first_other(annotations[key], i, overwrites)) {
+        if (const auto* other = first_other(h, i, overwrites)) {
           out[i].push_back(
               FieldProblem{idx("spec.patchPodMetadata", p),
                            "annotation " + key + " is in conflict with sidecarset " + other->name});
