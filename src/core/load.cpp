@@ -2,10 +2,12 @@
 // keep their order, scalars are typed by the YAML 1.2 core schema (quoted scalars stay strings)
 // and an error can name the document it happened in.
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <limits>
 #include <optional>
+#include <set>
 #include <sstream>
 #include <string>
 #include <unordered_map>
@@ -184,13 +186,14 @@ class JsonBuilder : public YAML::EventHandler {
     YAML::anchor_t anchor = 0;
     int line = 0;
     std::optional<std::string> key;  // pending key of a map
+    std::set<std::string> merged;    // keys taken from a `<<` merge; explicit keys override them
   };
 
   void open(const YAML::Mark& mark, Json empty, YAML::anchor_t anchor) {
     if (!stack_.empty() && stack_.back().value.is_object() && !stack_.back().key) {
       throw BuildError{mark.line, "mapping keys must be scalars"};
     }
-    stack_.push_back(Frame{std::move(empty), anchor, mark.line, std::nullopt});
+    stack_.push_back(Frame{std::move(empty), anchor, mark.line, std::nullopt, {}});
   }
 
   void close() {
@@ -224,13 +227,43 @@ class JsonBuilder : public YAML::EventHandler {
       } else {
         throw BuildError{mark.line, "mapping keys must be scalars"};
       }
-      if (top.value.contains(*top.key)) {
+      if (top.value.contains(*top.key) && top.merged.erase(*top.key) == 0) {
         throw BuildError{mark.line, "duplicate key \"" + *top.key + "\""};
       }
       return;
     }
-    top.value[*top.key] = std::move(v);
+    if (*top.key == "<<" && is_merge_source(v)) {
+      merge(top, v);
+    } else {
+      top.value[*top.key] = std::move(v);
+    }
     top.key.reset();
+  }
+
+  static bool is_merge_source(const Json& v) {
+    return v.is_object() ||
+           (v.is_array() && !v.empty() &&
+            std::all_of(v.begin(), v.end(), [](const Json& m) { return m.is_object(); }));
+  }
+
+  // YAML merge key (https://yaml.org/type/merge.html), which Kubernetes' YAML decoder honours:
+  // keys already present win, and among several merged maps the first one wins.
+  static void merge(Frame& top, const Json& v) {
+    auto merge_one = [&](const Json& m) {
+      for (const auto& [k, val] : m.items()) {
+        if (!top.value.contains(k)) {
+          top.value[k] = val;
+          top.merged.insert(k);
+        }
+      }
+    };
+    if (v.is_object()) {
+      merge_one(v);
+    } else {
+      for (const auto& m : v) {
+        merge_one(m);
+      }
+    }
   }
 
   std::optional<Json> root_;

@@ -74,6 +74,24 @@ TEST_CASE("documents keep key order, anchors resolve, empty documents are droppe
   CHECK(docs[1].origin.document == 2);
 }
 
+TEST_CASE("YAML merge keys: explicit keys win, the first merged map wins") {
+  auto docs = parse(
+      "base: &base {image: agent:1, imagePullPolicy: Always}\n"
+      "extra: &extra {image: other:2, tty: true}\n"
+      "c1:\n"
+      "  name: a\n"
+      "  <<: *base\n"
+      "  imagePullPolicy: IfNotPresent\n"
+      "c2:\n"
+      "  <<: [*base, *extra]\n"
+      "  name: b\n");
+  REQUIRE(docs.size() == 1);
+  CHECK(docs[0].object["c1"].dump() ==
+        R"({"name":"a","image":"agent:1","imagePullPolicy":"IfNotPresent"})");
+  CHECK(docs[0].object["c2"].dump() ==
+        R"({"image":"agent:1","imagePullPolicy":"Always","tty":true,"name":"b"})");
+}
+
 TEST_CASE("JSON input and kind: List are accepted") {
   auto json = parse(R"(  {"kind":"SidecarSet","b":1,"a":[1.0,"x"]})");
   REQUIRE(json.size() == 1);
