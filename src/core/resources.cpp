@@ -836,6 +836,31 @@ RE2::Options go_regexp_options() {
   return o;
 }
 
+// Compiles with RE2 and reports a failure as Go's regexp.Compile would. RE2 also accepts \C (any
+// byte), which Go's regexp/syntax rejects; that one is checked by hand (outside \Q...\E).
+std::optional<std::string> go_regexp_problem(std::string_view pattern, const RE2& re) {
+  if (!re.ok()) {
+    return go_regexp_error(re);
+  }
+  for (std::size_t i = 0; i + 1 < pattern.size(); ++i) {
+    if (pattern[i] != '\\') {
+      continue;
+    }
+    if (pattern[i + 1] == 'Q') {
+      const auto end = pattern.find("\\E", i + 2);
+      if (end == std::string_view::npos) {
+        break;
+      }
+      i = end + 1;
+    } else if (pattern[i + 1] == 'C') {
+      return "error parsing regexp: invalid escape sequence: `\\C`";
+    } else {
+      ++i;
+    }
+  }
+  return std::nullopt;
+}
+
 // ---- aggregation ----------------------------------------------------------------------------
 
 struct Amounts {
@@ -1093,9 +1118,8 @@ std::vector<std::string> validate_resources_policy(const Json& policy, std::stri
       out.push_back(regex_path + ": Required value: invalid empty regex");
     } else {
       RE2 re(pattern, go_regexp_options());
-      if (!re.ok()) {
-        out.push_back(
-            invalid(regex_path, go_q(pattern), "invalid regex pattern: " + go_regexp_error(re)));
+      if (auto problem = go_regexp_problem(pattern, re)) {
+        out.push_back(invalid(regex_path, go_q(pattern), "invalid regex pattern: " + *problem));
       }
     }
   }
@@ -1128,9 +1152,9 @@ std::vector<std::string> validate_resources_policy(const Json& policy, std::stri
 Result<Json> compute_resources(const Json& policy, const std::vector<const Json*>& candidates) {
   const std::string pattern = name_regex(policy);
   RE2 re(pattern, go_regexp_options());
-  if (!re.ok()) {
+  if (auto problem = go_regexp_problem(pattern, re)) {
     return fail("resources_policy", "failed to get target containers: invalid regex pattern " +
-                                        go_q(pattern) + ": " + go_regexp_error(re));
+                                        go_q(pattern) + ": " + *problem);
   }
   std::vector<const Json*> targets;
   for (const Json* c : candidates) {

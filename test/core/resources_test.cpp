@@ -639,6 +639,10 @@ TEST_CASE("validate_resources_policy: every message, in field.Error form") {
       {"empty expressions are allowed",
        R"js({"targetContainersMode":"sum","resourcesExpr":{"limits":{"cpu":""},"requests":{}}})js",
        {}},
+      {"valid: \\C inside a \\Q...\\E literal",
+       R"js({"targetContainersMode":"sum","targetContainersNameRegex":"^app\\Q\\C\\E",
+           "resourcesExpr":{"limits":{"cpu":"cpu"}}})js",
+       {}},
       {"mode missing",
        R"js({"resourcesExpr":{"limits":{"cpu":"cpu"}}})js",
        {f + ".targetContainersMode: Required value"}},
@@ -743,6 +747,8 @@ TEST_CASE("validate_resources_policy: regex errors read as Go's regexp.Compile")
       {"a{1001}", "\"a{1001}\"", "error parsing regexp: invalid repeat count: `{1001}`"},
       {"(?P<>a)", "\"(?P<>a)\"", "error parsing regexp: invalid named capture: `(?P<>`"},
       {"\t(", "\"\\t(\"", "error parsing regexp: missing closing ): `\t(`"},
+      // RE2 accepts \C; Go does not (a \Q...\E literal is fine).
+      {"a\\Cb", "\"a\\\\Cb\"", "error parsing regexp: invalid escape sequence: `\\C`"},
   };
   const std::string f = "spec.initContainers[1].resourcesPolicy";
   for (const auto& c : cases) {
