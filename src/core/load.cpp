@@ -27,6 +27,28 @@ struct BuildError {
   std::string message;
 };
 
+bool valid_utf8(std::string_view s) {
+  std::size_t i = 0;
+  while (i < s.size()) {
+    const auto b = static_cast<unsigned char>(s[i]);
+    std::size_t n = b < 0x80           ? 1
+                    : (b >> 5) == 0x6  ? 2
+                    : (b >> 4) == 0xE  ? 3
+                    : (b >> 3) == 0x1E ? 4
+                                       : 0;
+    if (n == 0 || i + n > s.size() || (n == 2 && b < 0xC2)) {
+      return false;
+    }
+    for (std::size_t k = 1; k < n; ++k) {
+      if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) {
+        return false;
+      }
+    }
+    i += n;
+  }
+  return true;
+}
+
 bool all_digits(std::string_view s, std::string_view digits) {
   return !s.empty() && s.find_first_not_of(digits) == std::string_view::npos;
 }
@@ -137,48 +159,65 @@ class JsonBuilder : public YAML::EventHandler {
  public:
   std::optional<Json> take() { return std::exchange(root_, std::nullopt); }
 
+  // The first problem of the current document. Recorded rather than thrown so that yaml-cpp can
+  // still report its own syntax error (it emits odd events before noticing, e.g. for "[1,2").
+  const std::optional<BuildError>& error() const { return error_; }
+
   void OnDocumentStart(const YAML::Mark&) override {
     root_.reset();
     stack_.clear();
     anchors_.clear();
+    error_.reset();
   }
   void OnDocumentEnd() override {}
 
   void OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) override {
-    add(mark, Json(nullptr), anchor);
+    guarded([&] { add(mark, Json(nullptr), anchor); });
   }
   void OnAlias(const YAML::Mark& mark, YAML::anchor_t anchor) override {
-    auto it = anchors_.find(anchor);
-    if (it == anchors_.end()) {
-      throw BuildError{mark.line, "unknown alias"};
-    }
-    add(mark, it->second, 0);
+    guarded([&] {
+      auto it = anchors_.find(anchor);
+      if (it == anchors_.end()) {
+        throw BuildError{mark.line, "unknown alias"};
+      }
+      add(mark, it->second, 0);
+    });
   }
   void OnScalar(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t anchor,
                 const std::string& value) override {
-    Json v;
-    if (tag == "?") {
-      v = resolve_plain(value);
-    } else if (tag == "!" || tag == "tag:yaml.org,2002:str") {
-      v = value;
-    } else if (tag == "tag:yaml.org,2002:int" || tag == "tag:yaml.org,2002:float" ||
-               tag == "tag:yaml.org,2002:bool" || tag == "tag:yaml.org,2002:null") {
-      v = resolve_plain(value);
-    } else {
-      v = value;  // unknown local tags: keep the text
-    }
-    add(mark, std::move(v), anchor);
+    guarded([&] {
+      if (!valid_utf8(value)) {
+        // Go's YAML decoder rejects it too; nlohmann could not print it later.
+        throw BuildError{mark.line, "invalid UTF-8"};
+      }
+      Json v;
+      if (tag == "?") {
+        v = resolve_plain(value);
+      } else if (tag == "!" || tag == "tag:yaml.org,2002:str") {
+        v = value;
+      } else if (tag == "tag:yaml.org,2002:int" || tag == "tag:yaml.org,2002:float" ||
+                 tag == "tag:yaml.org,2002:bool" || tag == "tag:yaml.org,2002:null") {
+        v = resolve_plain(value);
+      } else {
+        v = value;  // unknown local tags: keep the text
+      }
+      add(mark, std::move(v), anchor);
+    });
   }
   void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
                        YAML::EmitterStyle::value) override {
-    open(mark, Json::array(), anchor);
+    guarded([&] { open(mark, Json::array(), anchor); });
   }
-  void OnSequenceEnd() override { close(); }
+  void OnSequenceEnd() override {
+    guarded([&] { close(); });
+  }
   void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
                   YAML::EmitterStyle::value) override {
-    open(mark, Json::object(), anchor);
+    guarded([&] { open(mark, Json::object(), anchor); });
   }
-  void OnMapEnd() override { close(); }
+  void OnMapEnd() override {
+    guarded([&] { close(); });
+  }
 
  private:
   struct Frame {
@@ -266,6 +305,19 @@ class JsonBuilder : public YAML::EventHandler {
     }
   }
 
+  template <class F>
+  void guarded(F&& f) {
+    if (error_) {
+      return;
+    }
+    try {
+      f();
+    } catch (BuildError& e) {
+      error_ = std::move(e);
+    }
+  }
+
+  std::optional<BuildError> error_;
   std::optional<Json> root_;
   std::vector<Frame> stack_;
   std::unordered_map<YAML::anchor_t, Json> anchors_;
@@ -317,12 +369,11 @@ Result<std::vector<Document>> parse_documents(std::string_view text, std::string
     YAML::Parser parser(in);
     JsonBuilder builder;
     while (true) {
-      try {
-        if (!parser.HandleNextDocument(builder)) {
-          break;
-        }
-      } catch (const BuildError& e) {
-        return fail("parse_error", where(file, index, e.line) + ": " + e.message);
+      if (!parser.HandleNextDocument(builder)) {
+        break;
+      }
+      if (const auto& e = builder.error()) {
+        return fail("parse_error", where(file, index, e->line) + ": " + e->message);
       }
       if (auto doc = builder.take()) {
         add_document(out, std::move(*doc), file, index);
@@ -332,6 +383,9 @@ Result<std::vector<Document>> parse_documents(std::string_view text, std::string
   } catch (const YAML::Exception& e) {
     return fail("parse_error",
                 where(file, index, e.mark.is_null() ? -1 : e.mark.line) + ": " + e.msg);
+  } catch (const std::exception& e) {
+    // Nothing else is expected from yaml-cpp; still, no exception crosses the core API.
+    return fail("parse_error", where(file, index, -1) + ": " + e.what());
   }
   return out;
 }

@@ -126,6 +126,9 @@ TEST_CASE("parse errors name the file, the document and the line") {
       {"? [a, b]\n: 1\n", "a.yaml: document 1: line 1: mapping keys must be scalars"},
       {"a: *nope\n", "a.yaml: document 1: line 1: the referenced anchor is not defined"},
       {"a: b: c\n", "a.yaml: document 1: line 1: illegal map value"},
+      {"[1, 2\n", "a.yaml: document 1: line 2: end of sequence flow not found"},
+      {"a: 1\n---\nb: \xff\n", "a.yaml: document 2: line 3: invalid UTF-8"},
+      {"- &a [*a]\n", "a.yaml: document 1: line 1: unknown alias"},
   };
   for (const auto& c : cases) {
     DYNAMIC_SECTION(c.text) {
