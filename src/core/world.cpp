@@ -114,6 +114,7 @@ std::expected<WorldBuild, std::vector<Problem>> build_world(std::vector<Document
   world->generation = generation;
   std::vector<Loaded> loaded;
   std::map<std::string, std::size_t, std::less<>> by_name;
+  std::map<std::string, Origin> revision_origins;
 
   for (auto& doc : documents) {
     Json& obj = doc.object;
@@ -157,6 +158,14 @@ std::expected<WorldBuild, std::vector<Problem>> build_world(std::vector<Document
         const std::string& m = r.error().message;
         const auto colon = m.find(": ");
         problems.push_back(Problem{doc.origin, "", m.substr(0, colon), m.substr(colon + 2)});
+        continue;
+      }
+      // The API server keeps one object per namespace/name.
+      const std::string id = r->namespace_name + "/" + r->name;
+      if (auto [it, inserted] = revision_origins.emplace(id, doc.origin); !inserted) {
+        problems.push_back(Problem{doc.origin, "", "metadata.name",
+                                   "Duplicate value: ControllerRevision " + id +
+                                       " is also defined in " + where(it->second)});
         continue;
       }
       world->revisions.push_back(std::move(*r));

@@ -158,6 +158,13 @@ spec:
   CHECK(problems_of("apiVersion: apps/v1\nkind: ControllerRevision\nmetadata: {name: r}\n"
                     "revision: one\n") ==
         std::vector<std::string>{"f.yaml: document 1: revision: must be an integer"});
+  CHECK(problems_of("apiVersion: apps/v1\nkind: ControllerRevision\n"
+                    "metadata: {name: r, namespace: kruise-system}\n---\n"
+                    "apiVersion: apps/v1\nkind: ControllerRevision\n"
+                    "metadata: {name: r, namespace: kruise-system}\n") ==
+        std::vector<std::string>{"f.yaml: document 2: metadata.name: Duplicate value: "
+                                 "ControllerRevision kruise-system/r is also defined in f.yaml: "
+                                 "document 1"});
   CHECK(problems_of("apiVersion: apps/v1\nkind: ControllerRevision\nmetadata: {}\n") ==
         std::vector<std::string>{"f.yaml: document 1: metadata.name: Required value"});
 }
