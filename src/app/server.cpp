@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <charconv>
 #include <cstring>
+#include <ctime>
 #include <fstream>
 #include <limits>
 #include <list>
@@ -132,6 +133,8 @@ struct Server::Impl {
   unsigned threads;
   ssl::context tls{ssl::context::tls_server};
   std::atomic<bool> tls_loaded{false};
+  std::chrono::system_clock::time_point cert_not_after =
+      std::chrono::system_clock::time_point::max();
   std::atomic<bool> stopping{false};
   std::atomic<std::size_t> live{0};
   unsigned short bound_port = 0;
@@ -375,6 +378,10 @@ class Session : public std::enable_shared_from_this<Session> {
       return respond(http::status::service_unavailable, "text/plain; charset=utf-8",
                      "not ready: TLS material not loaded\n");
     }
+    if (std::chrono::system_clock::now() >= server_.cert_not_after) {
+      return respond(http::status::service_unavailable, "text/plain; charset=utf-8",
+                     "not ready: TLS certificate \"" + options().cert_file + "\" expired\n");
+    }
     if (!world) {
       return respond(http::status::service_unavailable, "text/plain; charset=utf-8",
                      "not ready: no SidecarSets loaded\n");
@@ -508,6 +515,13 @@ Result<void> Server::Impl::load_tls() {
   if (SSL_CTX_check_private_key(ctx) != 1) {
     ERR_clear_error();
     return mismatch();
+  }
+  // Kept for /readyz: an expired certificate fails every API server call, so the replica must
+  // not look ready (it still starts: the Secret may be renewed and the pod restarted).
+  std::tm not_after{};
+  if (X509* cert = SSL_CTX_get0_certificate(ctx);
+      cert != nullptr && ASN1_TIME_to_tm(X509_get0_notAfter(cert), &not_after) == 1) {
+    cert_not_after = std::chrono::system_clock::from_time_t(timegm(&not_after));
   }
   return {};
 }
@@ -696,6 +710,10 @@ Result<void> Server::start() {
     return ok;
   }
   impl_->tls_loaded.store(true);
+  if (std::chrono::system_clock::now() >= impl_->cert_not_after) {
+    log_event(spdlog::level::warn, "TLS certificate expired: not ready",
+              {{"cert", impl_->options.cert_file}});
+  }
   log_event(spdlog::level::info, "listening",
             {{"address", impl_->options.listen},
              {"port", std::to_string(impl_->bound_port)},

@@ -296,6 +296,22 @@ TEST_CASE("without a World the server is alive but not ready and refuses reviews
   CHECK(server.server().ready_generation() == 0);
 }
 
+TEST_CASE("with an expired certificate the server starts but is not ready") {
+  ServerOptions options;
+  options.cert_file = tls_files().expired_cert;
+  options.key_file = tls_files().server_key;
+  TestServer server(options);
+  testing::ClientOptions no_verify;
+  RawTlsClient raw(tls_files(), server.port(), no_verify, /*verify=*/false);
+  REQUIRE(raw.handshake_ok());
+  REQUIRE(raw.write("GET /readyz HTTP/1.1\r\nHost: localhost\r\n\r\n"));
+  const auto response = raw.read_response();
+  REQUIRE(response);
+  CHECK(status_line(*response) == "HTTP/1.1 503 Service Unavailable");
+  CHECK(body_of(*response) ==
+        "not ready: TLS certificate \"" + tls_files().expired_cert + "\" expired\n");
+}
+
 TEST_CASE("transport failures still get a well-formed answer") {
   ServerOptions options;
   options.body_limit = 64 * 1024;

@@ -33,7 +33,8 @@ struct TlsFiles {
   std::string ca_cert;
   std::string server_cert;
   std::string server_key;
-  std::string other_key;  // a key that does not match server_cert
+  std::string other_key;     // a key that does not match server_cert
+  std::string expired_cert;  // server_cert's twin (same key) that expired yesterday
 };
 
 namespace detail {
@@ -64,12 +65,12 @@ inline void add_extension(X509* cert, X509* issuer, int nid, const char* value) 
 }
 
 inline Cert make_cert(EVP_PKEY* key, const char* common_name, X509* issuer, EVP_PKEY* issuer_key,
-                      long serial, bool ca) {
+                      long serial, bool ca, long not_after = 30L * 24 * 3600) {
   Cert cert(X509_new());
   X509_set_version(cert.get(), 2);
   ASN1_INTEGER_set(X509_get_serialNumber(cert.get()), serial);
-  X509_gmtime_adj(X509_getm_notBefore(cert.get()), -3600);
-  X509_gmtime_adj(X509_getm_notAfter(cert.get()), 30L * 24 * 3600);
+  X509_gmtime_adj(X509_getm_notBefore(cert.get()), -2L * 24 * 3600);
+  X509_gmtime_adj(X509_getm_notAfter(cert.get()), not_after);
   X509_set_pubkey(cert.get(), key);
   X509_NAME* name = X509_get_subject_name(cert.get());
   X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
@@ -108,7 +109,8 @@ inline void write_key(const std::string& path, EVP_PKEY* key) {
 }  // namespace detail
 
 /// Makes a CA, a serving certificate for localhost/127.0.0.1 signed by it, its key and an
-/// unrelated key, as PEM files under `dir` (created).
+/// unrelated key, and an expired twin of the serving certificate, as PEM files under `dir`
+/// (created).
 inline TlsFiles make_tls_files(const std::filesystem::path& dir) {
   std::filesystem::create_directories(dir);
   detail::Key ca_key(EVP_EC_gen("P-256"));
@@ -118,8 +120,11 @@ inline TlsFiles make_tls_files(const std::filesystem::path& dir) {
   auto ca =
       detail::make_cert(ca_key.get(), "sidecarset-injector test CA", nullptr, nullptr, 1, true);
   auto server = detail::make_cert(server_key.get(), "localhost", ca.get(), ca_key.get(), 2, false);
+  auto expired = detail::make_cert(server_key.get(), "localhost", ca.get(), ca_key.get(), 3, false,
+                                   -24L * 3600);
   TlsFiles files{(dir / "ca.crt").string(), (dir / "tls.crt").string(), (dir / "tls.key").string(),
-                 (dir / "other.key").string()};
+                 (dir / "other.key").string(), (dir / "expired.crt").string()};
+  detail::write_cert(files.expired_cert, expired.get());
   detail::write_cert(files.ca_cert, ca.get());
   detail::write_cert(files.server_cert, server.get());
   detail::write_key(files.server_key, server_key.get());
@@ -134,10 +139,12 @@ struct ClientOptions {
   std::string ciphers;  // "" = OpenSSL default
 };
 
-/// A blocking TLS client on one loopback connection, verifying the server against the CA.
+/// A blocking TLS client on one loopback connection, verifying the server against the CA (unless
+/// `verify` is false: only to reach a server whose certificate is expired on purpose).
 class RawTlsClient {
  public:
-  RawTlsClient(const TlsFiles& files, unsigned short port, const ClientOptions& options = {}) {
+  RawTlsClient(const TlsFiles& files, unsigned short port, const ClientOptions& options = {},
+               bool verify = true) {
     // OpenSSL writes with write(2): a server that closed first must fail the write, not kill
     // the test process with SIGPIPE.
     std::signal(SIGPIPE, SIG_IGN);
@@ -151,7 +158,7 @@ class RawTlsClient {
     }
     detail::check(SSL_CTX_load_verify_locations(ctx_, files.ca_cert.c_str(), nullptr) == 1,
                   "load CA");
-    SSL_CTX_set_verify(ctx_, SSL_VERIFY_PEER, nullptr);
+    SSL_CTX_set_verify(ctx_, verify ? SSL_VERIFY_PEER : SSL_VERIFY_NONE, nullptr);
     ssl_ = SSL_new(ctx_);
     SSL_set_tlsext_host_name(ssl_, "localhost");
     SSL_set1_host(ssl_, "localhost");
