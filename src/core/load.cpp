@@ -336,14 +336,27 @@ void add_document(std::vector<Document>& out, Json object, std::string_view file
   if (object.is_null()) {
     return;  // empty document
   }
-  // A `kind: List` (what `kubectl get -o yaml` prints) is flattened into its items.
-  if (object.is_object() && object.value("kind", Json()).is_string() &&
-      object["kind"].get<std::string>() == "List" && object.contains("items") &&
-      object["items"].is_array()) {
+  // A `kind: List` (what `kubectl get -o yaml` prints) is flattened into its items; so is a typed
+  // list such as `SidecarSetList` (the API server's answer), whose items carry no kind or
+  // apiVersion of their own: they take the list's.
+  const std::string kind = object.is_object() && object.value("kind", Json()).is_string()
+                               ? object["kind"].get<std::string>()
+                               : "";
+  if (kind.ends_with("List") && object.contains("items") && object["items"].is_array()) {
+    const std::string item_kind = kind.substr(0, kind.size() - 4);
     for (auto& item : object["items"]) {
-      if (!item.is_null()) {
-        out.push_back(Document{Origin{std::string(file), index}, std::move(item)});
+      if (item.is_null()) {
+        continue;
       }
+      if (!item_kind.empty() && item.is_object()) {
+        if (!item.contains("kind")) {
+          item["kind"] = item_kind;
+        }
+        if (!item.contains("apiVersion") && object.contains("apiVersion")) {
+          item["apiVersion"] = object["apiVersion"];
+        }
+      }
+      out.push_back(Document{Origin{std::string(file), index}, std::move(item)});
     }
     return;
   }

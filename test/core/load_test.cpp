@@ -113,6 +113,15 @@ TEST_CASE("JSON input and kind: List are accepted") {
   REQUIRE(json_list.size() == 2);
   CHECK(json_list[1].object["kind"] == "B");
   CHECK(parse("").empty());
+
+  auto typed = parse(R"({"apiVersion":"apps.kruise.io/v1beta1","kind":"SidecarSetList",
+                         "items":[{"metadata":{"name":"a"}},
+                                  {"apiVersion":"apps.kruise.io/v1alpha1","kind":"SidecarSet"}]})");
+  REQUIRE(typed.size() == 2);
+  CHECK(typed[0].object.dump() ==
+        R"({"metadata":{"name":"a"},"kind":"SidecarSet","apiVersion":"apps.kruise.io/v1beta1"})");
+  CHECK(typed[1].object.dump() ==
+        R"({"apiVersion":"apps.kruise.io/v1alpha1","kind":"SidecarSet"})");
 }
 
 TEST_CASE("parse errors name the file, the document and the line") {
