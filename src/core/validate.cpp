@@ -503,6 +503,81 @@ std::vector<std::string> port_name_errors(std::string_view s) {
   return errs;
 }
 
+// Kubernetes validateEnvVarValueFrom (the sources a sidecar's env can read).
+void validate_env_source(Sink& sink, const Json& from, const std::string& f) {
+  std::size_t n = 0;
+  for (const char* k : {"fieldRef", "resourceFieldRef", "configMapKeyRef", "secretKeyRef"}) {
+    n += has(from, k) ? 1 : 0;
+  }
+  if (n == 0) {
+    sink.invalid(f, "",
+                 "must specify one of: `fieldRef`, `resourceFieldRef`, `configMapKeyRef` or "
+                 "`secretKeyRef`");
+    return;
+  }
+  if (n > 1) {
+    sink.invalid(f, "", "may not have more than one field specified at a time");
+    return;
+  }
+  if (has(from, "fieldRef")) {
+    const Json& ref = member(from, "fieldRef");
+    const std::string path = str(ref, "fieldPath");
+    if (str(ref, "apiVersion").empty()) {
+      sink.required(f + ".fieldRef.apiVersion");
+    } else if (path.empty()) {
+      sink.required(f + ".fieldRef.fieldPath");
+    } else {
+      const std::string_view fp = path;
+      bool subscripted = false;
+      for (std::string_view prefix : {"metadata.labels", "metadata.annotations"}) {
+        if (fp.starts_with(prefix) && fp.size() > prefix.size() + 4 &&
+            fp.substr(prefix.size(), 2) == "['" && fp.ends_with("']")) {
+          subscripted = true;
+          std::string key(fp.substr(prefix.size() + 2, fp.size() - prefix.size() - 4));
+          if (prefix == "metadata.annotations") {
+            std::transform(key.begin(), key.end(), key.begin(),
+                           [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+          }
+          for (const auto& e : qualified_name_errors(key)) {
+            sink.invalid(f + ".fieldRef", key, e);
+          }
+        }
+      }
+      static const std::set<std::string, std::less<>> kSupported = {"metadata.annotations",
+                                                                    "metadata.labels",
+                                                                    "metadata.name",
+                                                                    "metadata.namespace",
+                                                                    "metadata.uid",
+                                                                    "spec.nodeName",
+                                                                    "spec.serviceAccountName",
+                                                                    "status.hostIP",
+                                                                    "status.hostIPs",
+                                                                    "status.podIP",
+                                                                    "status.podIPs"};
+      if (!subscripted && (!kSupported.contains(path) || path == "metadata.labels" ||
+                           path == "metadata.annotations")) {
+        sink.unsupported(f + ".fieldRef.fieldPath", path,
+                         {"metadata.name", "metadata.namespace", "metadata.uid", "spec.nodeName",
+                          "spec.serviceAccountName", "status.hostIP", "status.hostIPs",
+                          "status.podIP", "status.podIPs"});
+      }
+    }
+  }
+  for (const char* k : {"configMapKeyRef", "secretKeyRef"}) {
+    if (has(from, k)) {
+      if (str(member(from, k), "name").empty()) {
+        sink.required(f + "." + k + ".name");
+      }
+      if (str(member(from, k), "key").empty()) {
+        sink.required(f + "." + k + ".key");
+      }
+    }
+  }
+  if (has(from, "resourceFieldRef") && str(member(from, "resourceFieldRef"), "resource").empty()) {
+    sink.required(f + ".resourceFieldRef.resource");
+  }
+}
+
 std::string quantity_text(const Json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
 
 void validate_resources(Sink& sink, const Json& c, const std::string& p) {
@@ -743,6 +818,9 @@ void validate_container(Sink& sink, const Json& c, const std::string& p, bool in
     }
     if (!str(env[i], "value").empty() && has(env[i], "valueFrom")) {
       sink.invalid(f + ".valueFrom", "", "may not be specified when `value` is not empty");
+    }
+    if (has(env[i], "valueFrom")) {
+      validate_env_source(sink, member(env[i], "valueFrom"), f + ".valueFrom");
     }
   }
   validate_mounts(sink, c, p, volumes);

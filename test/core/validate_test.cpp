@@ -383,7 +383,8 @@ TEST_CASE("validation rule 11: containers and volumes as pod fields") {
         "spec.containers[0].ports[2].name: Duplicate value: \"http\""}},
       {"env names",
        R"({"spec": {"containers": [{"name": "c", "image": "i", "env": [
-           {"name": "1X"}, {"value": "v"}, {"name": "A", "value": "v", "valueFrom": {}}]}]}})",
+           {"name": "1X"}, {"value": "v"}, {"name": "A", "value": "v",
+            "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}}]}]}})",
        {"spec.containers[0].env[0].name: Invalid value: \"1X\": a valid environment variable "
         "name must consist of alphabetic characters, digits, '_', '-', or '.', and must not start "
         "with a digit (e.g. 'my.env-name',  or 'MY_ENV.NAME',  or 'MyEnvName1', regex used for "
@@ -391,6 +392,23 @@ TEST_CASE("validation rule 11: containers and volumes as pod fields") {
         "spec.containers[0].env[1].name: Required value",
         "spec.containers[0].env[2].valueFrom: Invalid value: \"\": may not be specified when "
         "`value` is not empty"}},
+      {"env sources",
+       R"({"spec": {"containers": [{"name": "c", "image": "i", "env": [
+           {"name": "A", "valueFrom": {}},
+           {"name": "B", "valueFrom": {"fieldRef": {"fieldPath": "x"}, "secretKeyRef": {}}},
+           {"name": "C", "valueFrom": {"fieldRef": {"fieldPath": "metadata.labels"}}},
+           {"name": "D", "valueFrom": {"fieldRef": {"fieldPath": "metadata.annotations['v.io/x']"}}},
+           {"name": "E", "valueFrom": {"configMapKeyRef": {"name": "cm"}}},
+           {"name": "F", "valueFrom": {"fieldRef": {"fieldPath": "status.podIP"}}}]}]}})",
+       {"spec.containers[0].env[0].valueFrom: Invalid value: \"\": must specify one of: "
+        "`fieldRef`, `resourceFieldRef`, `configMapKeyRef` or `secretKeyRef`",
+        "spec.containers[0].env[1].valueFrom: Invalid value: \"\": may not have more than one "
+        "field specified at a time",
+        "spec.containers[0].env[2].valueFrom.fieldRef.fieldPath: Unsupported value: "
+        "\"metadata.labels\": supported values: \"metadata.name\", \"metadata.namespace\", "
+        "\"metadata.uid\", \"spec.nodeName\", \"spec.serviceAccountName\", \"status.hostIP\", "
+        "\"status.hostIPs\", \"status.podIP\", \"status.podIPs\"",
+        "spec.containers[0].env[4].valueFrom.configMapKeyRef.key: Required value"}},
       {"restartPolicy and probes",
        R"({"spec": {"containers": [{"name": "c", "image": "i", "restartPolicy": "Always",
            "livenessProbe": {"exec": {"command": ["x"]}, "successThreshold": 2}}],
