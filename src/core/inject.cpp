@@ -554,6 +554,160 @@ void put_entry(UpgradeSpecs& specs, const std::string& name, UpgradeSpec entry) 
   specs[name] = std::move(entry);
 }
 
+// What the pod already records (§2.5 pre-state), read after patchPodMetadata as upstream does.
+struct PreState {
+  UpgradeSpecs hashes;
+  UpgradeSpecs hashes_without_image;
+  std::map<std::string, std::string> working;  // hot-upgrade working containers
+  std::set<std::string> injected_list;
+};
+
+Result<PreState> read_pre_state(const Json& annotations, const std::string& pod_ref) {
+  PreState pre;
+  for (auto [key, target] : {std::pair{kHashAnnotation, &pre.hashes},
+                             std::pair{kHashWithoutImageAnnotation, &pre.hashes_without_image}}) {
+    const std::string value = text(annotations, key);
+    auto parsed = parse_upgrade_specs(value);
+    if (!parsed) {
+      return fail("invalid_pod", pod_ref + " invalid annotations[" + std::string(key) + "] value " +
+                                     value + ", unmarshal failed: " + parsed.error().message);
+    }
+    *target = std::move(*parsed);
+  }
+  pre.working = parse_string_map(text(annotations, kWorkingHotUpgradeAnnotation));
+  if (const std::string list = text(annotations, kInjectedListAnnotation); !list.empty()) {
+    // strings.Split keeps empty fields and sets.String keeps them too: upstream's exact union.
+    std::size_t start = 0;
+    while (true) {
+      const auto comma = list.find(',', start);
+      pre.injected_list.insert(list.substr(start, comma - start));
+      if (comma == std::string::npos) {
+        break;
+      }
+      start = comma + 1;
+    }
+  }
+  return pre;
+}
+
+// buildSidecars on CREATE: every matched SidecarSet's init containers, pull secrets and
+// containers, merged and paired; `pre` gains this review's hash entries and list names.
+Result<Build> build_sidecars(const std::vector<SuitableSidecarSet>& matched, const PodView& view,
+                             const std::string& now, PreState& pre) {
+  Build build;
+  for (const auto& s : matched) {
+    const std::string& name = s.live->name;
+    pre.injected_list.insert(name);
+    const Json& volumes = member(s.spec, "volumes");
+    std::set<std::string> sidecar_list;
+    bool injecting = false;
+    for (const Json* ic : items(s.spec, "initContainers")) {
+      const bool native = is_native_sidecar(*ic);
+      if (native) {
+        sidecar_list.insert(text(*ic, "name"));  // only native sidecars (#1719)
+      }
+      auto prepared = prepare(*ic, name, volumes, view, build);
+      if (!prepared) {
+        return std::unexpected(prepared.error());
+      }
+      emit(*ic, std::move(*prepared), build.init_containers, pre.working,
+           native && is_hot_upgrade(*ic), build);
+      injecting = true;
+    }
+    for (const Json* secret : items(s.spec, "imagePullSecrets")) {
+      build.secrets.push_back(*secret);
+    }
+    for (const Json* c : items(s.spec, "containers")) {
+      sidecar_list.insert(text(*c, "name"));
+      auto prepared = prepare(*c, name, volumes, view, build);
+      if (!prepared) {
+        return std::unexpected(prepared.error());
+      }
+      emit(*c, std::move(*prepared), build.containers, pre.working, is_hot_upgrade(*c), build);
+      injecting = true;
+    }
+    if (injecting) {
+      std::vector<std::string> list(sidecar_list.begin(), sidecar_list.end());
+      put_entry(pre.hashes, name, UpgradeSpec{now, s.hash, name, list, s.controller_revision});
+      put_entry(pre.hashes_without_image, name,
+                UpgradeSpec{now, s.hash_without_image, name, list, ""});
+    }
+  }
+  return build;
+}
+
+// util.MergeVolumes: the pod's own volumes win, then the first pending volume of a name.
+void merge_volumes(Json& mspec, const Json& spec, std::vector<Json>& pending) {
+  Json vols = member(spec, "volumes").is_array() ? member(spec, "volumes") : Json::array();
+  std::set<std::string> names;
+  for (const auto& v : vols) {
+    names.insert(text(v, "name"));
+  }
+  const std::size_t before = vols.size();
+  for (auto& v : pending) {
+    if (names.insert(text(v, "name")).second) {
+      vols.push_back(std::move(v));
+    }
+  }
+  if (vols.size() != before) {
+    mspec["volumes"] = std::move(vols);
+  }
+}
+
+// mergeSidecarSecrets: the pod's secrets de-duplicated by name, then the sidecars' new ones.
+// Written only when that changes the list (Go would also turn an empty list into nil).
+void merge_secrets(Json& mspec, const Json& spec, const std::vector<Json>& pending) {
+  Json secrets = Json::array();
+  std::set<std::string> names;
+  for (const Json* s : items(spec, "imagePullSecrets")) {
+    if (names.insert(text(*s, "name")).second) {
+      secrets.push_back(*s);
+    }
+  }
+  for (const auto& s : pending) {
+    if (names.insert(text(s, "name")).second) {
+      secrets.push_back(s);
+    }
+  }
+  if (!secrets.empty() && secrets != member(spec, "imagePullSecrets")) {
+    mspec["imagePullSecrets"] = std::move(secrets);
+  }
+}
+
+// §2.6: what was built goes into the pod; nothing is assembled when no container was produced
+// (upstream returns early, keeping only the metadata patch).
+void assemble(Json& mutated, const Json& spec, Build& build, const PreState& pre) {
+  if (build.containers.empty() && build.init_containers.empty()) {
+    return;
+  }
+  Json& mspec = mutated["spec"];
+  std::stable_sort(build.init_containers.begin(), build.init_containers.end(),
+                   [](const Produced& a, const Produced& b) {
+                     return text(a.container, "name") < text(b.container, "name");
+                   });
+  if (!build.init_containers.empty()) {
+    mspec["initContainers"] =
+        merge_containers(member(spec, "initContainers"), build.init_containers);
+  }
+  // EnableSortSidecarContainerByName is off by default: containers keep their build order.
+  if (!build.containers.empty()) {
+    mspec["containers"] = merge_containers(member(spec, "containers"), build.containers);
+  }
+  merge_volumes(mspec, spec, build.volumes);
+  merge_secrets(mspec, spec, build.secrets);
+  set_annotation(mutated, std::string(kHashAnnotation), encode_upgrade_specs(pre.hashes));
+  set_annotation(mutated, std::string(kHashWithoutImageAnnotation),
+                 encode_upgrade_specs(pre.hashes_without_image));
+  std::string list;
+  for (auto it = pre.injected_list.begin(); it != pre.injected_list.end(); ++it) {
+    list += (it == pre.injected_list.begin() ? "" : ",") + *it;
+  }
+  set_annotation(mutated, std::string(kInjectedListAnnotation), list);
+  for (const auto& [k, v] : build.annotations) {
+    set_annotation(mutated, k, v);
+  }
+}
+
 }  // namespace
 
 Result<Injection> inject(const World& world, const Json& pod, std::string_view request_namespace,
@@ -591,42 +745,16 @@ Result<Injection> inject(const World& world, const Json& pod, std::string_view r
   }
 
   // §2.4: patchPodMetadata first, for every matched SidecarSet, even if nothing is injected.
-  Json annotations = member(metadata, "annotations").is_object() ? member(metadata, "annotations")
-                                                                 : Json::object();
+  const Json& original_annotations = member(metadata, "annotations");
+  Json annotations = original_annotations.is_object() ? original_annotations : Json::object();
   for (const auto& s : matched) {
     if (auto r = patch_pod_metadata(annotations, member(s.spec, "patchPodMetadata")); !r) {
       return fail(r.error().code, prefix(s.live->name) + r.error().message);
     }
   }
-
-  // Pre-state of the pod annotations (§2.5).
-  const std::string pod_ref = "pod(" + ns + "/" + text(metadata, "name") + ")";
-  UpgradeSpecs hashes;
-  UpgradeSpecs hashes_without_image;
-  for (auto [key, target] : {std::pair{kHashAnnotation, &hashes},
-                             std::pair{kHashWithoutImageAnnotation, &hashes_without_image}}) {
-    const std::string value = text(annotations, key);
-    auto parsed = parse_upgrade_specs(value);
-    if (!parsed) {
-      return fail("invalid_pod", pod_ref + " invalid annotations[" + std::string(key) + "] value " +
-                                     value + ", unmarshal failed: " + parsed.error().message);
-    }
-    *target = std::move(*parsed);
-  }
-  std::map<std::string, std::string> working =
-      parse_string_map(text(annotations, kWorkingHotUpgradeAnnotation));
-  std::set<std::string> injected_list;
-  if (const std::string list = text(annotations, kInjectedListAnnotation); !list.empty()) {
-    // strings.Split keeps empty fields; sets.String keeps them too.
-    std::size_t start = 0;
-    while (true) {
-      const auto comma = list.find(',', start);
-      injected_list.insert(list.substr(start, comma - start));
-      if (comma == std::string::npos) {
-        break;
-      }
-      start = comma + 1;
-    }
+  auto pre = read_pre_state(annotations, "pod(" + ns + "/" + text(metadata, "name") + ")");
+  if (!pre) {
+    return std::unexpected(pre.error());
   }
 
   const Json& spec = member(pod, "spec");
@@ -645,116 +773,18 @@ Result<Injection> inject(const World& world, const Json& pod, std::string_view r
       view.resource_candidates.push_back(c);
     }
   }
-
-  const std::string now = rfc3339_utc(options.now);
-  Build build;
-  for (const auto& s : matched) {
-    const std::string& name = s.live->name;
-    injected_list.insert(name);
-    const Json& volumes = member(s.spec, "volumes");
-    std::set<std::string> sidecar_list;
-    bool injecting = false;
-    for (const Json* ic : items(s.spec, "initContainers")) {
-      const bool native = is_native_sidecar(*ic);
-      if (native) {
-        sidecar_list.insert(text(*ic, "name"));  // only native sidecars (#1719)
-      }
-      auto prepared = prepare(*ic, name, volumes, view, build);
-      if (!prepared) {
-        return std::unexpected(prepared.error());
-      }
-      emit(*ic, std::move(*prepared), build.init_containers, working, native && is_hot_upgrade(*ic),
-           build);
-      injecting = true;
-    }
-    for (const Json* secret : items(s.spec, "imagePullSecrets")) {
-      build.secrets.push_back(*secret);
-    }
-    for (const Json* c : items(s.spec, "containers")) {
-      sidecar_list.insert(text(*c, "name"));
-      auto prepared = prepare(*c, name, volumes, view, build);
-      if (!prepared) {
-        return std::unexpected(prepared.error());
-      }
-      emit(*c, std::move(*prepared), build.containers, working, is_hot_upgrade(*c), build);
-      injecting = true;
-    }
-    if (injecting) {
-      std::vector<std::string> list(sidecar_list.begin(), sidecar_list.end());
-      put_entry(hashes, name, UpgradeSpec{now, s.hash, name, list, s.controller_revision});
-      put_entry(hashes_without_image, name, UpgradeSpec{now, s.hash_without_image, name, list, ""});
-    }
+  auto build = build_sidecars(matched, view, rfc3339_utc(options.now), *pre);
+  if (!build) {
+    return std::unexpected(build.error());
   }
-  result.warnings = build.warnings;
+  result.warnings = build->warnings;
 
   Json mutated = pod;
-  if (annotations != member(metadata, "annotations") &&
-      !(annotations.empty() && member(metadata, "annotations").is_null())) {
+  if (annotations != original_annotations &&
+      !(annotations.empty() && original_annotations.is_null())) {
     mutated["metadata"]["annotations"] = annotations;
   }
-  if (!build.containers.empty() || !build.init_containers.empty()) {
-    Json& mspec = mutated["spec"];
-    // 1. init containers: stable-sorted by name, then merged like containers.
-    std::stable_sort(build.init_containers.begin(), build.init_containers.end(),
-                     [](const Produced& a, const Produced& b) {
-                       return text(a.container, "name") < text(b.container, "name");
-                     });
-    if (!build.init_containers.empty()) {
-      mspec["initContainers"] =
-          merge_containers(member(spec, "initContainers"), build.init_containers);
-    }
-    // 2. containers (EnableSortSidecarContainerByName is off by default: no sort).
-    if (!build.containers.empty()) {
-      mspec["containers"] = merge_containers(member(spec, "containers"), build.containers);
-    }
-    // 3. volumes: pod's own win, then first pending wins (util.MergeVolumes).
-    {
-      Json vols = member(spec, "volumes").is_array() ? member(spec, "volumes") : Json::array();
-      std::set<std::string> names;
-      for (const auto& v : vols) {
-        names.insert(text(v, "name"));
-      }
-      const std::size_t before = vols.size();
-      for (auto& v : build.volumes) {
-        if (names.insert(text(v, "name")).second) {
-          vols.push_back(std::move(v));
-        }
-      }
-      if (vols.size() != before) {
-        mspec["volumes"] = std::move(vols);
-      }
-    }
-    // 4. imagePullSecrets: pod's de-duplicated by name, then the sidecars' new ones.
-    {
-      Json secrets = Json::array();
-      std::set<std::string> names;
-      for (const Json* s : items(spec, "imagePullSecrets")) {
-        if (names.insert(text(*s, "name")).second) {
-          secrets.push_back(*s);
-        }
-      }
-      for (const auto& s : build.secrets) {
-        if (names.insert(text(s, "name")).second) {
-          secrets.push_back(s);
-        }
-      }
-      if (!secrets.empty() && secrets != member(spec, "imagePullSecrets")) {
-        mspec["imagePullSecrets"] = std::move(secrets);
-      }
-    }
-    // 5. annotations.
-    set_annotation(mutated, std::string(kHashAnnotation), encode_upgrade_specs(hashes));
-    set_annotation(mutated, std::string(kHashWithoutImageAnnotation),
-                   encode_upgrade_specs(hashes_without_image));
-    std::string list;
-    for (auto it = injected_list.begin(); it != injected_list.end(); ++it) {
-      list += (it == injected_list.begin() ? "" : ",") + *it;
-    }
-    set_annotation(mutated, std::string(kInjectedListAnnotation), list);
-    for (const auto& [k, v] : build.annotations) {
-      set_annotation(mutated, k, v);
-    }
-  }
+  assemble(mutated, spec, *build, *pre);
   if (mutated != pod && fill_namespace) {
     // The Go handler sets metadata.namespace from the request before mutating, so it shows up
     // in the patch whenever the pod changes at all.
