@@ -374,3 +374,73 @@ TEST_CASE("candidates stay small with 10,000 anchored SidecarSets") {
         std::vector<std::uint32_t>{42});
   CHECK(w.candidates("default", {{"other", "x"}}).empty());
 }
+
+namespace {
+
+// Replaces one random node of `j` with a random value of another type.
+void mutate(Json& j, std::mt19937& rng) {
+  Json* node = &j;
+  while ((node->is_object() || node->is_array()) && !node->empty() && rng() % 4 != 0) {
+    const std::size_t i = rng() % node->size();
+    node = node->is_object() ? &std::next(node->begin(), static_cast<std::ptrdiff_t>(i)).value()
+                             : &(*node)[i];
+  }
+  switch (rng() % 7) {
+    case 0:
+      *node = nullptr;
+      break;
+    case 1:
+      *node = static_cast<int>(rng() % 100000) - 50;
+      break;
+    case 2:
+      *node = "x-" + std::to_string(rng() % 10);
+      break;
+    case 3:
+      *node = Json::array({"a", 1});
+      break;
+    case 4:
+      *node = Json::object({{"name", "n"}, {"image", "i"}});
+      break;
+    case 5:
+      *node = rng() % 2 == 0;
+      break;
+    default:
+      *node = 0.5;
+      break;
+  }
+}
+
+}  // namespace
+
+TEST_CASE("build_world never throws on mutated objects and never half-loads") {
+  const auto base = docs_of(read_fixture("mixed.yaml"), "mixed.yaml");
+  std::mt19937 rng(2024);
+  std::size_t built = 0;
+  std::size_t rejected = 0;
+  for (int round = 0; round < 1500; ++round) {
+    auto docs = base;
+    const int mutations = 1 + static_cast<int>(rng() % 3);
+    for (int m = 0; m < mutations; ++m) {
+      mutate(docs[rng() % docs.size()].object, rng);
+    }
+    std::expected<injector::WorldBuild, std::vector<injector::Problem>> result;
+    REQUIRE_NOTHROW(result = injector::build_world(docs, 1));
+    if (result) {
+      ++built;
+      REQUIRE(result->world != nullptr);
+      for (const auto& s : result->world->sidecarsets) {
+        REQUIRE_FALSE(s.hash.empty());
+        REQUIRE(s.object["metadata"]["annotations"].contains("kruise.io/sidecarset-hash"));
+      }
+    } else {
+      ++rejected;
+      REQUIRE_FALSE(result.error().empty());
+      for (const auto& p : result.error()) {
+        REQUIRE_FALSE(p.message.empty());
+        REQUIRE_NOTHROW(p.to_string());
+      }
+    }
+  }
+  CHECK(built > 0);
+  CHECK(rejected > 0);
+}
