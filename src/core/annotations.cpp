@@ -1,8 +1,7 @@
 #include "injector/annotations.hpp"
 
 #include <algorithm>
-#include <cstdint>
-#include <ctime>
+#include <cstdio>
 
 #include "injector/go_json.hpp"
 
