@@ -60,6 +60,19 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (!body.contains("apiVersion") || !body.contains("kind") || body["kind"] != "AdmissionReview") {
     violated("the answer is not an AdmissionReview", out.body);
   }
+  // A uid is only ever echoed, never invented: it must be the request's own request.uid.
+  if (const auto& uid = (*response)["uid"].get_ref<const std::string&>(); !uid.empty()) {
+    injector::Json sent;
+    try {
+      sent = injector::Json::parse(request.body);
+    } catch (...) {
+      violated("a uid was answered for a body that is not JSON", out.body);
+    }
+    if (!sent.is_object() || !sent.contains("request") || !sent["request"].is_object() ||
+        sent["request"].value("uid", injector::Json()) != uid) {
+      violated("the answered uid is not the request's uid", out.body);
+    }
+  }
   if (out.http_status != 200 && (*response)["allowed"] != false) {
     violated("a non-200 answer allows the request", out.body);
   }
