@@ -1,5 +1,7 @@
 #include "cli.hpp"
 
+#include <cctype>
+#include <cerrno>
 #include <charconv>
 #include <chrono>
 #include <cstdint>
@@ -10,6 +12,7 @@
 #include <random>
 #include <sstream>
 #include <string_view>
+#include <system_error>
 #include <utility>
 
 #include <cxxopts.hpp>

@@ -462,6 +462,14 @@ TEST_CASE("review: broken requests") {
           R"x("allowed":false,"status":{"code":400,"message":"request body is not valid JSON )x"
           R"x((syntax error at byte 2)"}}})x");
   }
+  SECTION("a body over the server's limit gets its 413 review") {
+    Run r = run({"review", "--sidecarsets", dir}, std::string((8u << 20) + 1, ' '));
+    CHECK(r.status == 0);
+    CHECK(r.out ==
+          R"({"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","response":{"uid":"",)"
+          R"("allowed":false,"status":{"code":413,"message":"request body is larger than the )"
+          R"(server's limit"}}})");
+  }
   SECTION("a missing request file") {
     Run r = run({"review", "--sidecarsets", dir, "-f", kCli + "/none.json"});
     CHECK(r.status == 2);
