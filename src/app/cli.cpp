@@ -587,8 +587,8 @@ int run_serve(const std::vector<std::string>& args, std::ostream& out, std::ostr
     log_event(spdlog::level::critical, "cannot start: " + started.error().message);
     return kExitUsage;
   }
-  Reloader reloader(paths, holder, std::move(baseline), std::chrono::seconds(*interval),
-                    log_reload);
+  Reloader reloader(paths, holder, std::move(baseline), loaded->digest,
+                    std::chrono::seconds(*interval), log_reload);
   reloader.start();
   server.handle_signals();
   server.run();

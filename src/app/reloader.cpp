@@ -4,13 +4,15 @@
 
 namespace injector {
 
-Reloader::Reloader(std::vector<std::string> paths, WorldHolder& holder, std::string baseline,
+Reloader::Reloader(std::vector<std::string> paths, WorldHolder& holder,
+                   std::string baseline_fingerprint, std::string baseline_digest,
                    std::chrono::milliseconds interval, Report report)
     : paths_(std::move(paths)),
       holder_(holder),
       interval_(interval),
       report_(std::move(report)),
-      last_fingerprint_(std::move(baseline)) {}
+      last_fingerprint_(std::move(baseline_fingerprint)),
+      last_digest_(std::move(baseline_digest)) {}
 
 Reloader::~Reloader() { stop(); }
 
@@ -21,12 +23,22 @@ ReloadResult Reloader::check_now() {
   result.generation = current ? current->generation : 0;
 
   std::string now = fingerprint(paths_);
-  if (now == last_fingerprint_) {
+  bool changed = now != last_fingerprint_;
+  if (!changed && !verify_next_) {
     return result;
   }
-  // Remember the state before reading it: a write racing with the load changes the fingerprint
-  // again, so the next check reloads once more instead of keeping a half-written view.
+  // File timestamps tick coarsely (a jiffy), so a same-size in-place rewrite in the tick of a
+  // check keeps the fingerprint; the content is therefore verified once more on the check after
+  // a change (checks are seconds apart, far more than a tick).
+  verify_next_ = changed;
   last_fingerprint_ = std::move(now);
+  std::string digest = content_digest(paths_);
+  if (digest == last_digest_) {
+    return result;
+  }
+  // Remember the state before loading it: a write racing with the load changes the content
+  // again, so a later check reloads once more instead of keeping a half-written view.
+  last_digest_ = std::move(digest);
 
   auto loaded = load_world(paths_, result.generation + 1);
   if (!loaded) {
@@ -37,6 +49,7 @@ ReloadResult Reloader::check_now() {
     result.generation = loaded->build.world->generation;
     result.counts = loaded->counts;
     result.notes = std::move(loaded->build.notes);
+    last_digest_ = std::move(loaded->digest);  // what was loaded, should it differ from the check
     holder_.set(std::move(loaded->build.world));
   }
   if (report_) {

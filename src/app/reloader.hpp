@@ -33,18 +33,21 @@ class Reloader {
  public:
   using Report = std::function<void(const ReloadResult&)>;
 
-  /// `baseline` is the fingerprint() taken before the World in `holder` was loaded, so a change
-  /// made while it loaded is still seen. `report` is called for every reload and rejection
-  /// (never for kUnchanged), on the thread that checked.
-  Reloader(std::vector<std::string> paths, WorldHolder& holder, std::string baseline,
-           std::chrono::milliseconds interval, Report report);
+  /// `baseline_fingerprint` is the fingerprint() taken before the World in `holder` was loaded
+  /// and `baseline_digest` the LoadedWorld::digest of that load, so a change made while it
+  /// loaded is still seen. `report` is called for every reload and rejection (never for
+  /// kUnchanged), on the thread that checked.
+  Reloader(std::vector<std::string> paths, WorldHolder& holder, std::string baseline_fingerprint,
+           std::string baseline_digest, std::chrono::milliseconds interval, Report report);
   ~Reloader();
   Reloader(const Reloader&) = delete;
   Reloader& operator=(const Reloader&) = delete;
 
-  /// Compares the sources' fingerprint with the last one seen; on a change, loads them with the
-  /// held generation + 1 and either swaps the new World in or keeps the old one. A rejected state
-  /// is not retried until the files change again.
+  /// Compares the sources' fingerprint with the last one seen. On a change (and on the check
+  /// after one, for writes within the same timestamp tick), compares their content digest; when
+  /// that changed too, loads them with the held generation + 1 and either swaps the new World in
+  /// or keeps the old one. A touched but unchanged file reloads nothing; a rejected state is not
+  /// retried until the content changes again.
   ReloadResult check_now();
 
   /// Starts the polling thread (no-op when already started or `interval` is zero).
@@ -62,6 +65,8 @@ class Reloader {
 
   std::mutex check_mutex_;  // serialises check_now() between the thread and direct callers
   std::string last_fingerprint_;
+  std::string last_digest_;
+  bool verify_next_ = true;  // the baseline may have raced with a write
 
   std::mutex stop_mutex_;
   std::condition_variable stop_cv_;

@@ -1,5 +1,6 @@
 #include "sources.hpp"
 
+#include <openssl/evp.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -98,6 +99,63 @@ std::expected<std::string, std::string> read_file(const SourceFile& file) {
   return text;
 }
 
+// SHA-256 of a sequence of length-prefixed parts (so no two sequences share a byte stream).
+class Digest {
+ public:
+  Digest() : ctx_(EVP_MD_CTX_new(), &EVP_MD_CTX_free) {
+    EVP_DigestInit_ex(ctx_.get(), EVP_sha256(), nullptr);
+  }
+  void add(std::string_view part) {
+    std::string size = std::to_string(part.size()) + ':';
+    EVP_DigestUpdate(ctx_.get(), size.data(), size.size());
+    EVP_DigestUpdate(ctx_.get(), part.data(), part.size());
+  }
+  std::string hex() {
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int n = 0;
+    EVP_DigestFinal_ex(ctx_.get(), md, &n);
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string out;
+    for (unsigned int i = 0; i < n; ++i) {
+      out += kHex[md[i] >> 4];
+      out += kHex[md[i] & 0xF];
+    }
+    return out;
+  }
+
+ private:
+  std::unique_ptr<EVP_MD_CTX, void (*)(EVP_MD_CTX*)> ctx_;
+};
+
+// Reads every file of `paths`, feeding the digest, and calls `on_text` for each file read.
+template <class OnText>
+void read_all(const std::vector<std::string>& paths, SourceDocuments& out, OnText on_text) {
+  Digest digest;
+  auto files = list_sources(paths);
+  if (!files) {
+    out.errors = std::move(files.error());
+    for (const std::string& e : out.errors) {
+      digest.add(e);
+    }
+  } else {
+    out.files = std::move(*files);
+  }
+  for (const SourceFile& file : out.files) {
+    digest.add(file.display);
+    auto text = read_file(file);
+    if (!text) {
+      digest.add("error");
+      digest.add(text.error());
+      out.errors.push_back(std::move(text.error()));
+      continue;
+    }
+    digest.add("text");
+    digest.add(*text);
+    on_text(file, *text);
+  }
+  out.digest = digest.hex();
+}
+
 std::string plural(std::size_t n, std::string_view one, std::string_view many) {
   return std::to_string(n) + " " + std::string(n == 1 ? one : many);
 }
@@ -129,28 +187,23 @@ std::expected<std::vector<SourceFile>, std::vector<std::string>> list_sources(
 
 SourceDocuments read_sources(const std::vector<std::string>& paths) {
   SourceDocuments out;
-  auto files = list_sources(paths);
-  if (!files) {
-    out.errors = std::move(files.error());
-    return out;
-  }
-  out.files = std::move(*files);
-  for (const SourceFile& file : out.files) {
-    auto text = read_file(file);
-    if (!text) {
-      out.errors.push_back(std::move(text.error()));
-      continue;
-    }
-    auto docs = parse_documents(*text, file.display);
+  read_all(paths, out, [&out](const SourceFile& file, const std::string& text) {
+    auto docs = parse_documents(text, file.display);
     if (!docs) {
       out.errors.push_back(std::move(docs.error().message));
-      continue;
+      return;
     }
     for (Document& doc : *docs) {
       out.documents.push_back(std::move(doc));
     }
-  }
+  });
   return out;
+}
+
+std::string content_digest(const std::vector<std::string>& paths) {
+  SourceDocuments out;
+  read_all(paths, out, [](const SourceFile&, const std::string&) {});
+  return out.digest;
 }
 
 std::expected<LoadedWorld, std::vector<std::string>> load_world(
@@ -168,6 +221,7 @@ std::expected<LoadedWorld, std::vector<std::string>> load_world(
     return std::unexpected(std::move(errors));
   }
   LoadedWorld loaded;
+  loaded.digest = std::move(sources.digest);
   loaded.counts.files = sources.files.size();
   loaded.counts.sidecarsets = build->world->sidecarsets.size();
   loaded.counts.namespaces = build->world->namespaces.size();

@@ -32,6 +32,7 @@ struct SourceDocuments {
   std::vector<SourceFile> files;
   std::vector<Document> documents;
   std::vector<std::string> errors;
+  std::string digest;  // content_digest() of exactly the bytes read
 };
 SourceDocuments read_sources(const std::vector<std::string>& paths);
 
@@ -46,6 +47,7 @@ struct WorldCounts {
 struct LoadedWorld {
   WorldBuild build;
   WorldCounts counts;
+  std::string digest;  // content_digest() of what was loaded
 };
 
 /// read_sources + build_world. On failure, every problem as one line (read and syntax errors as
@@ -55,9 +57,14 @@ std::expected<LoadedWorld, std::vector<std::string>> load_world(
 
 /// A cheap fingerprint of the sources' current state: the expanded file list and, for each file,
 /// the device, inode, size and modification time of what its path resolves to. Equal
-/// fingerprints mean nothing worth reloading changed. Never fails (a missing PATH is part of the
-/// state).
+/// fingerprints mean nothing changed, except for a same-size rewrite within the file system's
+/// timestamp granularity (a few ms), which content_digest() catches. Never fails (a missing PATH is
+/// part of the state).
 std::string fingerprint(const std::vector<std::string>& paths);
+
+/// Hex SHA-256 over the expanded file list, every file's bytes and every read error: equal
+/// digests mean the sources would load the same World. Reads but does not parse.
+std::string content_digest(const std::vector<std::string>& paths);
 
 /// `3 SidecarSets, 1 Namespace, 0 ControllerRevisions from 2 files`.
 std::string describe(const WorldCounts& counts);

@@ -57,7 +57,7 @@ struct Fixture {
     auto loaded = injector::load_world(paths, 1);
     REQUIRE(loaded.has_value());
     holder = std::make_unique<injector::WorldHolder>(loaded->build.world);
-    return std::make_unique<Reloader>(paths, *holder, baseline, interval,
+    return std::make_unique<Reloader>(paths, *holder, baseline, loaded->digest, interval,
                                       [this](const ReloadResult& r) { reports.push_back(r); });
   }
 
@@ -116,6 +116,56 @@ TEST_CASE("check_now swaps in a valid World with the next generation") {
   }
 }
 
+TEST_CASE("check_now reloads nothing for a file replaced by the same content") {
+  Fixture f("touch");
+  auto reloader = f.start();
+  auto before = f.holder->get();
+  replace_file(f.dir + "/a.yaml", sidecarset("alpha"));  // new inode and mtime, same bytes
+  CHECK(reloader->check_now().outcome == Outcome::kUnchanged);
+  CHECK(f.holder->get() == before);
+  CHECK(f.reports.empty());
+}
+
+namespace {
+
+// An in-place rewrite of the same size within one timestamp tick leaves the fingerprint as it
+// was; the mtime is put back by hand to make that tick deterministic.
+void rewrite_in_same_tick(const std::string& path, std::string_view text) {
+  auto mtime = fs::last_write_time(path);
+  REQUIRE(fs::file_size(path) == text.size());
+  std::ofstream(path, std::ios::binary | std::ios::in | std::ios::out) << text;
+  fs::last_write_time(path, mtime);
+}
+
+}  // namespace
+
+TEST_CASE("check_now sees a same-size rewrite in the timestamp tick of a change") {
+  Fixture f("same-tick");
+  auto reloader = f.start();
+  std::string fp = injector::fingerprint(f.paths);
+
+  SECTION("right after the initial load") {
+    rewrite_in_same_tick(f.dir + "/a.yaml", sidecarset("alpha", "agent:1.1"));
+    REQUIRE(injector::fingerprint(f.paths) == fp);
+    ReloadResult r = reloader->check_now();
+    CHECK(r.outcome == Outcome::kReloaded);
+    CHECK(f.holder->get()->sidecarsets.at(0).spec()["containers"][0]["image"] == "agent:1.1");
+  }
+  SECTION("right after a reload") {
+    replace_file(f.dir + "/b.yaml", sidecarset("beta"));
+    REQUIRE(reloader->check_now().outcome == Outcome::kReloaded);
+    std::string after = injector::fingerprint(f.paths);
+    rewrite_in_same_tick(f.dir + "/b.yaml", sidecarset("beta", "agent:1.1"));
+    REQUIRE(injector::fingerprint(f.paths) == after);
+    ReloadResult r = reloader->check_now();
+    CHECK(r.outcome == Outcome::kReloaded);
+    CHECK(r.generation == 3);
+    CHECK(f.holder->get()->sidecarsets.at(1).spec()["containers"][0]["image"] == "agent:1.1");
+    // Verified once; with nothing new the next check reloads nothing.
+    CHECK(reloader->check_now().outcome == Outcome::kUnchanged);
+  }
+}
+
 TEST_CASE("check_now keeps the last good World when the sources become invalid") {
   Fixture f("reject");
   auto reloader = f.start();
@@ -149,7 +199,7 @@ TEST_CASE("check_now keeps the last good World when the sources become invalid")
     std::vector<std::string> paths = {f.dir + "/a.yaml"};
     fs::remove(f.dir + "/a.yaml");
     injector::WorldHolder holder(good);
-    Reloader single(paths, holder, "", std::chrono::milliseconds(0), nullptr);
+    Reloader single(paths, holder, "", "", std::chrono::milliseconds(0), nullptr);
     ReloadResult missing = single.check_now();
     CHECK(missing.outcome == Outcome::kRejected);
     CHECK(missing.problems ==
@@ -186,7 +236,7 @@ TEST_CASE("the polling thread reloads and stops") {
   std::mutex mutex;
   std::condition_variable cv;
   std::vector<ReloadResult> seen;
-  Reloader reloader(f.paths, holder, baseline, std::chrono::milliseconds(1),
+  Reloader reloader(f.paths, holder, baseline, loaded->digest, std::chrono::milliseconds(1),
                     [&](const ReloadResult& r) {
                       std::lock_guard lock(mutex);
                       seen.push_back(r);

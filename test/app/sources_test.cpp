@@ -283,6 +283,27 @@ TEST_CASE("fingerprint changes exactly when the sources change") {
   }
 }
 
+TEST_CASE("content_digest follows the bytes, not the timestamps") {
+  std::string dir = scratch("digest");
+  write(dir + "/a.yaml", sidecarset("a"));
+  std::string base = injector::content_digest({dir});
+  CHECK(base.size() == 64);
+  CHECK(injector::content_digest({dir}) == base);
+  CHECK(read_sources({dir}).digest == base);
+  CHECK(load_world({dir}, 1)->digest == base);
+
+  write(dir + "/a.yaml", sidecarset("a"));  // rewritten, same bytes
+  CHECK(injector::content_digest({dir}) == base);
+  write(dir + "/a.yaml", sidecarset("b"));
+  CHECK(injector::content_digest({dir}) != base);
+  write(dir + "/a.yaml", sidecarset("a"));
+  write(dir + "/b.yaml", "");  // an empty file is still a file
+  CHECK(injector::content_digest({dir}) != base);
+  fs::remove(dir + "/b.yaml");
+  CHECK(injector::content_digest({dir}) == base);
+  CHECK(injector::content_digest({dir + "/none"}) != injector::content_digest({dir + "/other"}));
+}
+
 TEST_CASE("fingerprint follows a ConfigMap update") {
   std::string dir = scratch("fingerprint-configmap");
   configmap_version(dir, "..v1", {{"a.yaml", sidecarset("a")}});
