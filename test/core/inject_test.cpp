@@ -207,6 +207,42 @@ TEST_CASE("SidecarSet-only fields never reach the pod, and matched lists canarie
                     R"("env":[{"name":"IS_INJECTED","value":"true"}]})"));
 }
 
+TEST_CASE("transferEnv resolves sourceContainerNameFrom as upstream does") {
+  struct Case {
+    std::string field_path;
+    std::string expected_env;  // the sidecar's env after injection
+  };
+  const std::string injected = R"({"name":"IS_INJECTED","value":"true"})";
+  const std::vector<Case> cases = {
+      {"metadata.labels['main']", "[" + injected + R"(,{"name":"ZONE","value":"z1"}])"},
+      {"metadata.annotations['main']", "[" + injected + R"(,{"name":"ZONE","value":"z2"}])"},
+      {"metadata.labels['absent']", "[" + injected + "]"},
+      {"metadata.name", "[" + injected + "]"},               // unsupported: entry skipped
+      {"metadata.namespace['main']", "[" + injected + "]"},  // no subscript support
+      {"metadata.labels['main'", "[" + injected + "]"},      // not a subscript
+  };
+  for (const auto& c : cases) {
+    DYNAMIC_SECTION(c.field_path) {
+      const World world = world_of(
+          {{"t", R"({"selector":{"matchLabels":{"app":"web"}},"containers":[{"name":"agent",)"
+                 R"("image":"a:1","transferEnv":[{"sourceContainerNameFrom":{"fieldRef":)"
+                 R"({"fieldPath":")" +
+                     c.field_path + R"("}},"envName":"ZONE"}]}]})"}});
+      const Json pod = pod_with(R"(,"annotations":{"main":"second"})",
+                                R"({"containers":[{"name":"first","image":"f",)"
+                                R"("env":[{"name":"ZONE","value":"z1"}]},)"
+                                R"({"name":"second","image":"s","env":[{"name":"ZONE",)"
+                                R"("value":"z2"}]}]})");
+      Json with_label = pod;
+      with_label["metadata"]["labels"]["main"] = "first";
+      auto r = inject(world, with_label, "default", options());
+      REQUIRE(r.has_value());
+      // An empty podInjectPolicy (no defaulting here) means after the app containers.
+      CHECK(r->pod["spec"]["containers"].back()["env"] == Json::parse(c.expected_env));
+    }
+  }
+}
+
 TEST_CASE("hot_upgrade_pair builds -1/-2 with version envs and annotations") {
   const Json c = Json::parse(
       R"({"name":"envoy","image":"envoy:1","env":[{"name":"IS_INJECTED","value":"true"}]})");
