@@ -118,6 +118,30 @@ std::vector<std::string> container_names(const Json& pod) {
   return names;
 }
 
+std::string base64_decode(std::string_view text) {
+  static const std::string kAlphabet =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  unsigned bits = 0;
+  int count = 0;
+  for (char c : text) {
+    if (c == '=') {
+      break;
+    }
+    auto at = kAlphabet.find(c);
+    if (at == std::string::npos) {
+      return {};  // not base64: the JSON parse of the result fails the test
+    }
+    bits = (bits << 6) | static_cast<unsigned>(at);
+    count += 6;
+    if (count >= 8) {
+      count -= 8;
+      out += static_cast<char>((bits >> count) & 0xFFu);
+    }
+  }
+  return out;
+}
+
 // What OpenKruise's admission says about fixtures/cli/invalid/sidecarsets.yaml.
 const std::string kInvalidProblems =
     kCli +
@@ -438,6 +462,22 @@ TEST_CASE("review answers every fixture request as the server would") {
       Json again = Json::parse(from_stdin.out);
       CHECK(again["response"]["uid"] == response["response"]["uid"]);
       CHECK(again["response"].contains("patch") == response["response"].contains("patch"));
+
+      const Json& req = request["request"];
+      if (req["operation"] == "CREATE" && !req.contains("subResource")) {
+        // The server path and `inject` agree: the review's patch, applied with nlohmann's own
+        // JSON Patch, gives the pod `inject` prints.
+        REQUIRE(response["response"].value("patchType", "") == "JSONPatch");
+        Json patch = Json::parse(base64_decode(response["response"]["patch"].get<std::string>()));
+        Json patched = req["object"].patch(patch);
+        Run injected = run({"inject", "--sidecarsets", examples, "-f", "-", "--namespace",
+                            req["namespace"].get<std::string>()},
+                           req["object"].dump());
+        REQUIRE(injected.status == 0);
+        CHECK(without_timestamps(patched) == without_timestamps(Json::parse(injected.out)));
+      } else {
+        CHECK_FALSE(response["response"].contains("patch"));
+      }
     }
   }
 }
