@@ -577,7 +577,8 @@ TEST_CASE("to_yaml round-trips awkward documents") {
     "control": "tab\there\u0001\u007f\u0085\u2028",
     "unicode": "h\u00e9llo \u4e16\u754c \ud83d\ude00",
     "multi": ["line1\nline2", "line1\nline2\n", "line1\n\n", "  indented\nx", "\nleading",
-              "trailing spaces  \nx", "a\r\nb", "x\n  y\n\tz\n"],
+              "trailing spaces  \nx", "a\r\nb", "x\n  y\n\tz\n", "a\n  \n", "a\n\n  b",
+              "x\n\n", "#!/bin/sh\n# comment\n- item\n---\n...\nkey: value\n", "\u00e9\n\u00e8"],
     "nested": [[1, [2, []]], [{"a": {"b": [{"c": null}]}}], {"k": [{}]}],
     "keys": {"kruise.io/hash": 1, "a b": 2, "true": 3, "1": 4, "": 5, "x: y": 6, "-k": 7}
   })");
