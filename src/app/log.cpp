@@ -201,8 +201,10 @@ std::vector<std::pair<std::string, Json>> review_log_fields(const ReviewLog& log
 }
 
 void log_review(const ReviewLog& log, std::chrono::microseconds latency) {
-  emit(log.outcome == "error" ? spdlog::level::warn : spdlog::level::info, "review",
-       review_log_fields(log, latency));
+  const auto level = log.outcome == "error" ? spdlog::level::warn : spdlog::level::info;
+  if (logger().should_log(level)) {  // the fields cost allocations on every review
+    emit(level, "review", review_log_fields(log, latency));
+  }
 }
 
 }  // namespace injector
