@@ -279,6 +279,35 @@ TEST_CASE("health, readiness and routing") {
   CHECK(server.server().ready_generation() == 7);
 }
 
+TEST_CASE("pipelined requests are answered in order; HTTP/1.0 without keep-alive is closed") {
+  TestServer server;
+  SECTION("pipelined") {
+    RawTlsClient raw(tls_files(), server.port());
+    REQUIRE(raw.handshake_ok());
+    REQUIRE(raw.write(std::string(kHealthz) + "GET /readyz HTTP/1.1\r\nHost: localhost\r\n\r\n" +
+                      post_request(fixture("create-v1.json"))));
+    const auto first = raw.read_response();
+    const auto second = raw.read_response();
+    const auto third = raw.read_response();
+    REQUIRE(first);
+    REQUIRE(second);
+    REQUIRE(third);
+    CHECK(body_of(*first) == "ok\n");
+    CHECK(body_of(*second) == "ready generation=7\n");
+    CHECK(parse(body_of(*third))["response"]["uid"] == "0df28fbd-5f5f-4a4b-9a5a-3c9a2f3e8b71");
+  }
+  SECTION("HTTP/1.0") {
+    RawTlsClient raw(tls_files(), server.port());
+    REQUIRE(raw.handshake_ok());
+    REQUIRE(raw.write("GET /healthz HTTP/1.0\r\n\r\n"));
+    const auto response = raw.read_response();
+    REQUIRE(response);
+    CHECK(status_line(*response) == "HTTP/1.0 200 OK");
+    CHECK(body_of(*response) == "ok\n");
+    CHECK(raw.closed_without_data());
+  }
+}
+
 TEST_CASE("without a World the server is alive but not ready and refuses reviews") {
   TestServer server({}, nullptr);
   auto client = server.client();
