@@ -45,8 +45,9 @@ constexpr std::size_t kReadChunk = 16 * 1024;
 constexpr std::size_t kIdleReadChunk = 1024;
 // kube-apiserver sends about ten short headers; 16 KiB is generous and bounds a slow client.
 constexpr std::uint32_t kHeaderLimit = 16 * 1024;
-// Of an oversize body we keep this much for review(), which may still read the uid from it (Go
-// writes `request.uid` first), so that even the 413 can be a review the API server matches.
+// Of an oversize body we pass this much to review() with body_too_large set: the uid comes early
+// (Go writes `request.uid` first), so the core may answer the 413 under it (today it answers
+// with an empty uid and HTTP 413, as controller-runtime does).
 constexpr std::size_t kOversizePrefix = 64 * 1024;
 // An oversize body up to this size is read and discarded before the 413 goes out: a client that
 // is still writing its body when we close would get a reset instead of the answer.
