@@ -170,6 +170,9 @@ struct Shape {
   }
 };
 
+constexpr const char* kProbeInts[] = {"initialDelaySeconds", "timeoutSeconds", "periodSeconds",
+                                      "successThreshold", "failureThreshold"};
+
 void check_container_shape(Shape& s, const Json& c, const std::string& p) {
   for (const char* k : {"name", "image", "imagePullPolicy", "workingDir", "terminationMessagePath",
                         "terminationMessagePolicy", "restartPolicy", "podInjectPolicy"}) {
@@ -226,6 +229,11 @@ void check_container_shape(Shape& s, const Json& c, const std::string& p) {
   for (const char* k : {"resources", "livenessProbe", "readinessProbe", "startupProbe", "lifecycle",
                         "securityContext", "resourcesPolicy"}) {
     s.check(c, k, Kind::kObject, p + "." + k);
+  }
+  for (const char* probe : {"livenessProbe", "readinessProbe", "startupProbe"}) {
+    for (const char* k : kProbeInts) {
+      s.check(member(c, probe), k, Kind::kInt, p + "." + probe + "." + k);
+    }
   }
   if (s.check(c, "upgradeStrategy", Kind::kObject, p + ".upgradeStrategy")) {
     s.check(member(c, "upgradeStrategy"), "upgradeType", Kind::kString,
@@ -643,6 +651,12 @@ void validate_probes(Sink& sink, const Json& c, const std::string& p, bool plain
       continue;
     }
     validate_handler(sink, probe, p + "." + k, {"exec", "httpGet", "tcpSocket", "grpc"});
+    for (const char* n : kProbeInts) {
+      const Json& v = member(probe, n);
+      if (v.is_number_integer() && v.get<std::int64_t>() < 0) {
+        sink.invalid(p + "." + k + "." + n, v, "must be greater than or equal to 0");
+      }
+    }
     const Json& success = member(probe, "successThreshold");
     if (std::string_view(k) != "readinessProbe" && success.is_number_integer() &&
         success.get<std::int64_t>() != 1) {
