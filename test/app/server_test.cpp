@@ -33,9 +33,17 @@ using testing::ClientOptions;
 using testing::RawTlsClient;
 
 const testing::TlsFiles& tls_files() {
-  // Per process: ctest may run the cases of this file in parallel processes.
-  static const auto files = testing::make_tls_files(fs::path(INJECTOR_BINARY_DIR) / "test-tls" /
-                                                    ("server_test-" + std::to_string(::getpid())));
+  // Per process (ctest may run the cases of this file in parallel processes), removed at exit.
+  struct Dir {
+    fs::path path =
+        fs::path(INJECTOR_BINARY_DIR) / "test-tls" / ("server_test-" + std::to_string(::getpid()));
+    ~Dir() {
+      std::error_code ignored;
+      fs::remove_all(path, ignored);
+    }
+  };
+  static const Dir dir;
+  static const auto files = testing::make_tls_files(dir.path);
   return files;
 }
 
