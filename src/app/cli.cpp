@@ -100,7 +100,7 @@ Options:
   -h, --help             show this help
 
 Example:
-  sidecarset-injector review --sidecarsets examples/ -f fixtures/reviews/v1-create.json
+  sidecarset-injector review --sidecarsets examples/sidecarsets -f fixtures/reviews/create-v1.json
 )";
 
 constexpr std::string_view kInjectHelp = R"(Usage:
@@ -122,7 +122,7 @@ Options:
   -h, --help             show this help
 
 Example:
-  sidecarset-injector inject --sidecarsets examples/ -f pod.yaml -o yaml
+  sidecarset-injector inject --sidecarsets examples/sidecarsets -f pod.yaml -o yaml
 )";
 
 constexpr std::string_view kValidateHelp = R"(Usage:
