@@ -2,6 +2,15 @@
 // (pkg/webhook/pod/mutating/sidecarset.go, sidecarset_hotupgrade.go, sidecarset_resources.go and
 // pkg/control/sidecarcontrol/util.go). The pod stays raw JSON: the mutated copy is computed, then
 // diffed into a patch, so fields we do not know survive untouched.
+//
+// Where we knowingly differ, always so that a reinvoked review of our own output yields no op
+// (reinvocationPolicy IfNeeded):
+// - a hash-annotation entry that would change only its updateTimestamp keeps the old entry;
+// - a MergePatchJson that leaves the parsed value unchanged keeps the existing bytes;
+// - Partial keeps the candidate the pod already records instead of drawing again;
+// - resourcesPolicy also ignores the `-1`/`-2` names of matched hot sidecars as targets.
+// SidecarSets are visited in name order (upstream: informer map order), and a mount naming a
+// volume the SidecarSet lacks is skipped with a warning rather than a nil dereference.
 
 #include "injector/inject.hpp"
 
