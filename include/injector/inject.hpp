@@ -17,10 +17,10 @@ struct InjectOptions {
 };
 
 struct Injection {
-  Json patch = Json::array();          // RFC 6902 ops against the input pod; empty = no change
-  Json pod;                            // the pod after the patch
-  std::vector<std::string> matched;    // SidecarSets injected (after canary replacement), in order
-  std::vector<std::string> warnings;   // e.g. a volumeMount naming a volume the SidecarSet lacks
+  Json patch = Json::array();         // RFC 6902 ops against the input pod; empty = no change
+  Json pod;                           // the pod after the patch
+  std::vector<std::string> matched;   // SidecarSets injected (after canary replacement), in order
+  std::vector<std::string> warnings;  // e.g. a volumeMount naming a volume the SidecarSet lacks
 };
 
 /// Mutates `pod` as OpenKruise's pod webhook does on CREATE. `request_namespace` fills an empty

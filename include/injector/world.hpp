@@ -76,7 +76,7 @@ struct MatchIndex {
 };
 
 struct World {
-  std::vector<SidecarSet> sidecarsets;  // sorted by name, names unique
+  std::vector<SidecarSet> sidecarsets;                    // sorted by name, names unique
   std::map<std::string, Labels, std::less<>> namespaces;  // Namespace objects' labels
   std::vector<ControllerRevision> revisions;
   MatchIndex index;
