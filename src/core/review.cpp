@@ -14,6 +14,8 @@
 
 #include "injector/review.hpp"
 
+#include "injector/json_parse.hpp"
+
 namespace injector {
 
 namespace {
@@ -163,13 +165,12 @@ std::expected<Json, DecodeFailure> parse_object(std::string_view body) {
     return std::unexpected(
         failure(400, "request body nests deeper than " + std::to_string(kMaxNesting) + " levels"));
   }
-  Json doc;
-  try {
-    doc = Json::parse(body);
-  } catch (const Json::parse_error& e) {
+  auto parsed = parse_json(body);
+  if (!parsed) {
     return std::unexpected(failure(400, "request body is not valid JSON (syntax error at byte " +
-                                            std::to_string(e.byte) + ")"));
+                                            std::to_string(parsed.error().byte) + ")"));
   }
+  Json doc = std::move(*parsed);
   if (!doc.is_object()) {
     return std::unexpected(failure(400, "request body is not a JSON object"));
   }
