@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config git python3 openssl ca-certificates curl
   libboost-dev libcpp-httplib-dev libssl-dev nlohmann-json3-dev rapidjson-dev libyaml-cpp-dev
-  libcxxopts-dev libspdlog-dev libfmt-dev catch2 libre2-dev libbenchmark-dev clang-format ccache
+  libcxxopts-dev libspdlog-dev libfmt-dev catch2 libre2-dev libmimalloc-dev libbenchmark-dev clang-format ccache
 )
 if [ "${SETUP_EXTRAS:-0}" = 1 ]; then
   # Tools for the deployment check and the benchmarks; not needed to build or serve.

@@ -14,6 +14,8 @@ namespace injector {
 struct InjectOptions {
   std::chrono::system_clock::time_point now;  // for updateTimestamp (second precision, UTC)
   std::uint64_t seed = 0;                     // randomness of injectionStrategy.revision Partial
+  bool with_pod = true;  // false: leave Injection::pod null when nothing changes (the server
+                         // needs only the patch; saves a copy of the pod per review)
 };
 
 struct Injection {

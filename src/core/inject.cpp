@@ -725,7 +725,9 @@ Result<Injection> inject(const World& world, const Json& pod, std::string_view r
     return std::unexpected(shape.error());
   }
   Injection result;
-  result.pod = pod;
+  if (options.with_pod) {
+    result.pod = pod;
+  }
   if (!is_active(pod)) {
     return result;
   }

@@ -375,7 +375,9 @@ ReviewOutcome respond(const World& world, const AdmissionRequest& request,
     return answer(request.version, errored(request.uid, 400, bad_object), std::move(log));
   }
 
-  Result<Injection> injection = inject(world, request.object, request.namespace_name, options);
+  InjectOptions without_pod = options;
+  without_pod.with_pod = false;  // only the patch goes on the wire
+  Result<Injection> injection = inject(world, request.object, request.namespace_name, without_pod);
   if (!injection) {
     // Any error of the SidecarSet step rejects the pod: admission.Errored(500, err) upstream.
     log.outcome = "error";
