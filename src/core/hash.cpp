@@ -1,4 +1,5 @@
 #include "injector/hash.hpp"
+#include "injector/json_access.hpp"
 
 #include <openssl/evp.h>
 
@@ -530,14 +531,6 @@ bool has_native_sidecar(const Json& init_containers) {
     const auto it = c.find("restartPolicy");
     return it != c.end() && it->is_string() && it->get_ref<const std::string&>() == "Always";
   });
-}
-
-const Json& member(const Json& obj, std::string_view key) {
-  if (!obj.is_object()) {
-    return kNull;
-  }
-  const auto it = obj.find(key);
-  return it == obj.end() ? kNull : *it;
 }
 
 std::string sha256_hex(std::string_view data) {

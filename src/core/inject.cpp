@@ -13,6 +13,7 @@
 // volume the SidecarSet lacks is skipped with a warning rather than a nil dereference.
 
 #include "injector/inject.hpp"
+#include "injector/json_access.hpp"
 
 #include <algorithm>
 #include <map>
@@ -42,19 +43,6 @@ const Json& null_json() {
   return kNull;
 }
 
-const Json& member(const Json& obj, std::string_view key) {
-  if (!obj.is_object()) {
-    return null_json();
-  }
-  auto it = obj.find(std::string(key));
-  return it == obj.end() ? null_json() : *it;
-}
-
-std::string text(const Json& obj, std::string_view key) {
-  const Json& v = member(obj, key);
-  return v.is_string() ? v.get<std::string>() : std::string();
-}
-
 // Elements of `obj[key]` when it is an array; anything else reads as empty.
 std::vector<const Json*> items(const Json& obj, std::string_view key) {
   std::vector<const Json*> out;
@@ -74,7 +62,7 @@ std::string prefix(std::string_view sidecarset) {
 // sidecarcontrol.IsInjectedSidecarContainerInPod: env IS_INJECTED=true marks our own sidecars.
 bool is_injected(const Json& container) {
   for (const Json* env : items(container, "env")) {
-    if (text(*env, "name") == kInjectedEnv && text(*env, "value") == "true") {
+    if (member_string(*env, "name") == kInjectedEnv && member_string(*env, "value") == "true") {
       return true;
     }
   }
@@ -82,21 +70,21 @@ bool is_injected(const Json& container) {
 }
 
 bool is_native_sidecar(const Json& container) {
-  return text(container, "restartPolicy") == "Always";
+  return member_string(container, "restartPolicy") == "Always";
 }
 
 bool is_hot_upgrade(const Json& container) {
-  return text(member(container, "upgradeStrategy"), "upgradeType") == "HotUpgrade";
+  return member_string(member(container, "upgradeStrategy"), "upgradeType") == "HotUpgrade";
 }
 
 // util.MergeEnvVar: appends the envs whose name is not present yet (first occurrence wins).
 void merge_env(Json& env, const std::vector<Json>& additional) {
   std::set<std::string> names;
   for (const auto& e : env) {
-    names.insert(text(e, "name"));
+    names.insert(member_string(e, "name"));
   }
   for (const auto& e : additional) {
-    if (names.insert(text(e, "name")).second) {
+    if (names.insert(member_string(e, "name")).second) {
       env.push_back(e);
     }
   }
@@ -163,16 +151,16 @@ std::vector<Json> transfer_envs(const Json& sidecar, const PodView& pod) {
   if (pod.containers != nullptr && pod.containers->is_array()) {
     for (const auto& c : *pod.containers) {
       for (const Json* env : items(c, "env")) {
-        index[text(c, "name") + "/" + text(*env, "name")] = env;
+        index[member_string(c, "name") + "/" + member_string(*env, "name")] = env;
       }
     }
   }
   std::vector<Json> out;
   for (const Json* t : items(sidecar, "transferEnv")) {
-    std::string source = text(*t, "sourceContainerName");
+    std::string source = member_string(*t, "sourceContainerName");
     const Json& from = member(member(*t, "sourceContainerNameFrom"), "fieldRef");
     if (from.is_object()) {
-      auto split = split_subscript(text(from, "fieldPath"));
+      auto split = split_subscript(member_string(from, "fieldPath"));
       if (!split) {
         continue;  // upstream logs "unsupported fieldPath" and skips the entry
       }
@@ -180,14 +168,14 @@ std::vector<Json> transfer_envs(const Json& sidecar, const PodView& pod) {
         auto it = pod.labels.find(split->second);
         source = it == pod.labels.end() ? "" : it->second;
       } else if (split->first == "metadata.annotations") {
-        source = text(pod.annotations ? *pod.annotations : null_json(), split->second);
+        source = member_string(pod.annotations ? *pod.annotations : null_json(), split->second);
       } else {
         continue;
       }
     }
     std::set<std::string> names;
-    if (!text(*t, "envName").empty()) {
-      names.insert(text(*t, "envName"));
+    if (!member_string(*t, "envName").empty()) {
+      names.insert(member_string(*t, "envName"));
     }
     for (const Json* n : items(*t, "envNames")) {
       if (n->is_string()) {
@@ -214,8 +202,10 @@ struct Shared {
 
 Shared shared_from_pod(const Json& sidecar, const PodView& pod) {
   Shared out;
-  const bool share_mounts = text(member(sidecar, "shareVolumePolicy"), "type") == "enabled";
-  const bool share_devices = text(member(sidecar, "shareVolumeDevicePolicy"), "type") == "enabled";
+  const bool share_mounts =
+      member_string(member(sidecar, "shareVolumePolicy"), "type") == "enabled";
+  const bool share_devices =
+      member_string(member(sidecar, "shareVolumeDevicePolicy"), "type") == "enabled";
   if ((!share_mounts && !share_devices) || pod.containers == nullptr ||
       !pod.containers->is_array()) {
     return out;
@@ -227,9 +217,9 @@ Shared shared_from_pod(const Json& sidecar, const PodView& pod) {
     if (share_mounts) {
       for (const Json* m : items(app, "volumeMounts")) {
         out.mounts.push_back(*m);
-        for (const auto& var : subpath_vars(text(*m, "subPathExpr"))) {
+        for (const auto& var : subpath_vars(member_string(*m, "subPathExpr"))) {
           for (const Json* env : items(app, "env")) {
-            if (text(*env, "name") == var) {
+            if (member_string(*env, "name") == var) {
               out.envs.push_back(*env);  // util.GetContainerEnvVar: the first with that name
               break;
             }
@@ -254,7 +244,7 @@ Result<Json> prepare(const Json& sidecar, const std::string& sidecarset, const J
     return fail("invalid_sidecarset", prefix(sidecarset) + "a container is not an object");
   }
   Json c = sidecar;
-  const std::string name = text(sidecar, "name");
+  const std::string name = member_string(sidecar, "name");
   if (const Json& policy = member(sidecar, "resourcesPolicy"); !policy.is_null()) {
     auto resources = compute_resources(policy, pod.resource_candidates);
     if (!resources) {
@@ -277,10 +267,10 @@ Result<Json> prepare(const Json& sidecar, const std::string& sidecarset, const J
 
   // Volumes the sidecar's own mounts and devices reference; unknown names are skipped.
   auto pull_volume = [&](const Json& ref, std::string_view kind) {
-    const std::string vol = text(ref, "name");
+    const std::string vol = member_string(ref, "name");
     if (volumes.is_array()) {
       for (const auto& v : volumes) {
-        if (text(v, "name") == vol) {
+        if (member_string(v, "name") == vol) {
           build.volumes.push_back(v);
           return;
         }
@@ -300,10 +290,10 @@ Result<Json> prepare(const Json& sidecar, const std::string& sidecarset, const J
   // util.MergeVolumeMounts: own mounts win by mountPath (also over own device paths).
   std::set<std::string> paths;
   for (const Json* m : items(sidecar, "volumeMounts")) {
-    paths.insert(text(*m, "mountPath"));
+    paths.insert(member_string(*m, "mountPath"));
   }
   for (const Json* d : items(sidecar, "volumeDevices")) {
-    paths.insert(text(*d, "devicePath"));
+    paths.insert(member_string(*d, "devicePath"));
   }
   if (!shared.mounts.empty()) {
     Json& mounts = c["volumeMounts"];
@@ -311,7 +301,7 @@ Result<Json> prepare(const Json& sidecar, const std::string& sidecarset, const J
       mounts = Json::array();
     }
     for (const auto& m : shared.mounts) {
-      if (paths.insert(text(m, "mountPath")).second) {
+      if (paths.insert(member_string(m, "mountPath")).second) {
         mounts.push_back(m);
       }
     }
@@ -331,17 +321,17 @@ Result<Json> prepare(const Json& sidecar, const std::string& sidecarset, const J
   if (!shared.devices.empty()) {
     std::set<std::string> device_paths;
     for (const Json* d : items(sidecar, "volumeDevices")) {
-      device_paths.insert(text(*d, "devicePath"));
+      device_paths.insert(member_string(*d, "devicePath"));
     }
     for (const Json* m : items(c, "volumeMounts")) {
-      device_paths.insert(text(*m, "mountPath"));
+      device_paths.insert(member_string(*m, "mountPath"));
     }
     Json& devices = c["volumeDevices"];
     if (!devices.is_array()) {
       devices = Json::array();
     }
     for (const auto& d : shared.devices) {
-      if (device_paths.insert(text(d, "devicePath")).second) {
+      if (device_paths.insert(member_string(d, "devicePath")).second) {
         devices.push_back(d);
       }
     }
@@ -358,20 +348,20 @@ Result<Json> prepare(const Json& sidecar, const std::string& sidecarset, const J
 // Emits the prepared container, or its hot-upgrade pair, into `out`.
 void emit(const Json& spec_container, Json prepared, std::vector<Produced>& out,
           std::map<std::string, std::string>& working, bool hot, Build& build) {
-  const std::string policy = text(spec_container, "podInjectPolicy");
+  const std::string policy = member_string(spec_container, "podInjectPolicy");
   if (!hot) {
     out.push_back({std::move(prepared), policy});
     return;
   }
   auto pair = hot_upgrade_pair(
-      prepared, text(member(spec_container, "upgradeStrategy"), "hotUpgradeEmptyImage"));
+      prepared, member_string(member(spec_container, "upgradeStrategy"), "hotUpgradeEmptyImage"));
   out.push_back({std::move(pair.working), policy});
   out.push_back({std::move(pair.empty), policy});
   for (auto& [k, v] : pair.annotations) {
     build.annotations[k] = v;
   }
   // Merged into the pod's existing map so several hot sidecars never overwrite each other.
-  working[text(spec_container, "name")] = text(spec_container, "name") + "-1";
+  working[member_string(spec_container, "name")] = member_string(spec_container, "name") + "-1";
   build.annotations[std::string(kWorkingHotUpgradeAnnotation)] = encode_string_map(working);
 }
 
@@ -381,12 +371,12 @@ Json merge_containers(const Json& origin, const std::vector<Produced>& injected)
   Json result = origin.is_array() ? origin : Json::array();
   std::map<std::string, std::size_t> index;
   for (std::size_t i = 0; i < result.size(); ++i) {
-    index[text(result[i], "name")] = i;
+    index[member_string(result[i], "name")] = i;
   }
   Json before = Json::array();
   Json after = Json::array();
   for (const auto& p : injected) {
-    if (auto it = index.find(text(p.container, "name")); it != index.end()) {
+    if (auto it = index.find(member_string(p.container, "name")); it != index.end()) {
       result[it->second] = p.container;
     } else if (p.policy == "BeforeAppContainer") {
       before.push_back(p.container);
@@ -459,7 +449,7 @@ Result<void> check_pod_shape(const Json& pod) {
 }
 
 bool is_active(const Json& pod) {
-  const std::string phase = text(member(pod, "status"), "phase");
+  const std::string phase = member_string(member(pod, "status"), "phase");
   if (phase == "Succeeded" || phase == "Failed") {
     return false;
   }
@@ -511,8 +501,9 @@ Result<Selection> select(const World& world, const std::string& ns, const Labels
       return std::unexpected(suitable.error());
     }
     const Json& anns = member(member(s.object, "metadata"), "annotations");
-    if (text(anns, kCanaryAnnotation) == "true" && !text(anns, kCanaryBaseAnnotation).empty()) {
-      bases.insert(text(anns, kCanaryBaseAnnotation));
+    if (member_string(anns, kCanaryAnnotation) == "true" &&
+        !member_string(anns, kCanaryBaseAnnotation).empty()) {
+      bases.insert(member_string(anns, kCanaryBaseAnnotation));
     }
     out.matched.push_back(std::move(*suitable));
   }
@@ -529,7 +520,7 @@ std::set<std::string> sidecar_names(const std::vector<SuitableSidecarSet>& match
   for (const auto& s : matched) {
     for (const char* list : {"containers", "initContainers"}) {
       for (const Json* c : items(s.spec, list)) {
-        const std::string name = text(*c, "name");
+        const std::string name = member_string(*c, "name");
         names.insert(name);
         if (is_hot_upgrade(*c)) {
           names.insert(name + "-1");
@@ -575,7 +566,7 @@ Result<PreState> read_pre_state(const Json& annotations, const std::string& pod_
   PreState pre;
   for (auto [key, target] : {std::pair{kHashAnnotation, &pre.hashes},
                              std::pair{kHashWithoutImageAnnotation, &pre.hashes_without_image}}) {
-    const std::string value = text(annotations, key);
+    const std::string value = member_string(annotations, key);
     auto parsed = parse_upgrade_specs(value);
     if (!parsed) {
       return fail("invalid_pod", pod_ref + " invalid annotations[" + std::string(key) + "] value " +
@@ -583,8 +574,8 @@ Result<PreState> read_pre_state(const Json& annotations, const std::string& pod_
     }
     *target = std::move(*parsed);
   }
-  pre.working = parse_string_map(text(annotations, kWorkingHotUpgradeAnnotation));
-  if (const std::string list = text(annotations, kInjectedListAnnotation); !list.empty()) {
+  pre.working = parse_string_map(member_string(annotations, kWorkingHotUpgradeAnnotation));
+  if (const std::string list = member_string(annotations, kInjectedListAnnotation); !list.empty()) {
     // strings.Split keeps empty fields and sets.String keeps them too: upstream's exact union.
     std::size_t start = 0;
     while (true) {
@@ -613,7 +604,7 @@ Result<Build> build_sidecars(const std::vector<SuitableSidecarSet>& matched, con
     for (const Json* ic : items(s.spec, "initContainers")) {
       const bool native = is_native_sidecar(*ic);
       if (native) {
-        sidecar_list.insert(text(*ic, "name"));  // only native sidecars (#1719)
+        sidecar_list.insert(member_string(*ic, "name"));  // only native sidecars (#1719)
       }
       auto prepared = prepare(*ic, name, volumes, view, build);
       if (!prepared) {
@@ -627,7 +618,7 @@ Result<Build> build_sidecars(const std::vector<SuitableSidecarSet>& matched, con
       build.secrets.push_back(*secret);
     }
     for (const Json* c : items(s.spec, "containers")) {
-      sidecar_list.insert(text(*c, "name"));
+      sidecar_list.insert(member_string(*c, "name"));
       auto prepared = prepare(*c, name, volumes, view, build);
       if (!prepared) {
         return std::unexpected(prepared.error());
@@ -650,11 +641,11 @@ void merge_volumes(Json& mspec, const Json& spec, std::vector<Json>& pending) {
   Json vols = member(spec, "volumes").is_array() ? member(spec, "volumes") : Json::array();
   std::set<std::string> names;
   for (const auto& v : vols) {
-    names.insert(text(v, "name"));
+    names.insert(member_string(v, "name"));
   }
   const std::size_t before = vols.size();
   for (auto& v : pending) {
-    if (names.insert(text(v, "name")).second) {
+    if (names.insert(member_string(v, "name")).second) {
       vols.push_back(std::move(v));
     }
   }
@@ -669,12 +660,12 @@ void merge_secrets(Json& mspec, const Json& spec, const std::vector<Json>& pendi
   Json secrets = Json::array();
   std::set<std::string> names;
   for (const Json* s : items(spec, "imagePullSecrets")) {
-    if (names.insert(text(*s, "name")).second) {
+    if (names.insert(member_string(*s, "name")).second) {
       secrets.push_back(*s);
     }
   }
   for (const auto& s : pending) {
-    if (names.insert(text(s, "name")).second) {
+    if (names.insert(member_string(s, "name")).second) {
       secrets.push_back(s);
     }
   }
@@ -692,7 +683,7 @@ void assemble(Json& mutated, const Json& spec, Build& build, const PreState& pre
   Json& mspec = mutated["spec"];
   std::stable_sort(build.init_containers.begin(), build.init_containers.end(),
                    [](const Produced& a, const Produced& b) {
-                     return text(a.container, "name") < text(b.container, "name");
+                     return member_string(a.container, "name") < member_string(b.container, "name");
                    });
   if (!build.init_containers.empty()) {
     mspec["initContainers"] =
@@ -732,7 +723,7 @@ Result<Injection> inject(const World& world, const Json& pod, std::string_view r
     return result;
   }
   const Json& metadata = member(pod, "metadata");
-  std::string ns = text(metadata, "namespace");
+  std::string ns = member_string(metadata, "namespace");
   const bool fill_namespace = ns.empty() && !request_namespace.empty();
   if (ns.empty()) {
     ns = std::string(request_namespace);
@@ -741,7 +732,7 @@ Result<Injection> inject(const World& world, const Json& pod, std::string_view r
   // The hashes this pod already records (an invalid annotation is reported below, once we know
   // some SidecarSet matched, as upstream does).
   const UpgradeSpecs recorded =
-      parse_upgrade_specs(text(member(metadata, "annotations"), kHashAnnotation))
+      parse_upgrade_specs(member_string(member(metadata, "annotations"), kHashAnnotation))
           .value_or(UpgradeSpecs{});
   auto selection = select(world, ns.empty() ? "default" : ns, labels, options.seed, recorded);
   if (!selection) {
@@ -763,7 +754,7 @@ Result<Injection> inject(const World& world, const Json& pod, std::string_view r
       return fail(r.error().code, prefix(s.live->name) + r.error().message);
     }
   }
-  auto pre = read_pre_state(annotations, "pod(" + ns + "/" + text(metadata, "name") + ")");
+  auto pre = read_pre_state(annotations, "pod(" + ns + "/" + member_string(metadata, "name") + ")");
   if (!pre) {
     return std::unexpected(pre.error());
   }
@@ -775,12 +766,12 @@ Result<Injection> inject(const World& world, const Json& pod, std::string_view r
   view.annotations = &annotations;
   const auto excluded = sidecar_names(matched);
   for (const Json* c : items(spec, "initContainers")) {
-    if (is_native_sidecar(*c) && !excluded.contains(text(*c, "name"))) {
+    if (is_native_sidecar(*c) && !excluded.contains(member_string(*c, "name"))) {
       view.resource_candidates.push_back(c);
     }
   }
   for (const Json* c : items(spec, "containers")) {
-    if (!excluded.contains(text(*c, "name"))) {
+    if (!excluded.contains(member_string(*c, "name"))) {
       view.resource_candidates.push_back(c);
     }
   }

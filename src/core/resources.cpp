@@ -3,6 +3,7 @@
 // load-time checks of pkg/webhook/sidecarset/validating (validateResourcesPolicy). Results,
 // rounding and error texts follow those sources, since they reach the pod and the user.
 #include "injector/resources.hpp"
+#include "injector/json_access.hpp"
 
 #include <charconv>
 #include <cmath>
@@ -756,15 +757,6 @@ std::expected<Value, std::string> calculate(std::string_view expr,
 }
 
 // ---- policy access --------------------------------------------------------------------------
-
-const Json& member(const Json& j, std::string_view key) {
-  static const Json kNull;
-  if (!j.is_object()) {
-    return kNull;
-  }
-  auto it = j.find(key);
-  return it == j.end() ? kNull : *it;
-}
 
 std::string string_of(const Json& j) { return j.is_string() ? j.get<std::string>() : ""; }
 

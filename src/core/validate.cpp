@@ -2,6 +2,7 @@
 // of Kubernetes' ValidatePodCreate that apply to sidecar containers and volumes.
 
 #include "injector/validate.hpp"
+#include "injector/json_access.hpp"
 
 #include <algorithm>
 #include <map>
@@ -17,20 +18,6 @@ namespace injector {
 namespace {
 
 // ---- reading the raw object safely ----
-
-const Json& member(const Json& obj, std::string_view key) {
-  static const Json kNull;
-  if (!obj.is_object()) {
-    return kNull;
-  }
-  auto it = obj.find(key);
-  return it == obj.end() ? kNull : *it;
-}
-
-std::string str(const Json& obj, std::string_view key) {
-  const Json& v = member(obj, key);
-  return v.is_string() ? v.get<std::string>() : std::string();
-}
 
 bool has(const Json& obj, std::string_view key) { return !member(obj, key).is_null(); }
 
@@ -324,7 +311,7 @@ void check_shape(Sink& sink, const Json& ss) {
 // ---- rule 1: metadata ----
 
 void validate_metadata(Sink& sink, const Json& meta) {
-  const std::string name = str(meta, "name");
+  const std::string name = member_string(meta, "name");
   if (name.empty()) {
     sink.required("metadata.name", "name or generateName is required");
   } else {
@@ -340,7 +327,7 @@ void validate_metadata(Sink& sink, const Json& meta) {
       sink.invalid("metadata.name", name, "must be no more than 63 characters");
     }
   }
-  if (!str(meta, "namespace").empty()) {
+  if (!member_string(meta, "namespace").empty()) {
     sink.forbidden("metadata.namespace", "not allowed on this type");
   }
   for (const auto& [k, v] : member(meta, "labels").items()) {
@@ -419,7 +406,7 @@ void validate_positive_int_or_percent(Sink& sink, const Json& v, const std::stri
 }
 
 void validate_update_strategy(Sink& sink, const Json& u) {
-  if (str(u, "type") != "RollingUpdate") {
+  if (member_string(u, "type") != "RollingUpdate") {
     return;
   }
   const std::string f = "spec.updateStrategy";
@@ -458,15 +445,15 @@ void validate_update_strategy(Sink& sink, const Json& u) {
       }
     }
     for (const auto& o : orders) {
-      if (str(o, "orderedKey").empty()) {
+      if (member_string(o, "orderedKey").empty()) {
         sink.required(pf, "order key can not be empty");
       }
     }
   }
   std::set<std::pair<std::string, std::string>> seen;
   for (const auto& term : list(u, "scatterStrategy")) {
-    const std::string k = str(term, "key");
-    const std::string v = str(term, "value");
+    const std::string k = member_string(term, "key");
+    const std::string v = member_string(term, "value");
     if (k.empty() || v.empty()) {
       sink.required(f + ".scatterStrategy", "key and value can not be empty");
     } else if (!seen.emplace(k, v).second) {
@@ -529,8 +516,8 @@ void validate_env_source(Sink& sink, const Json& from, const std::string& f) {
   }
   if (has(from, "fieldRef")) {
     const Json& ref = member(from, "fieldRef");
-    const std::string path = str(ref, "fieldPath");
-    if (str(ref, "apiVersion").empty()) {
+    const std::string path = member_string(ref, "fieldPath");
+    if (member_string(ref, "apiVersion").empty()) {
       sink.required(f + ".fieldRef.apiVersion");
     } else if (path.empty()) {
       sink.required(f + ".fieldRef.fieldPath");
@@ -573,15 +560,16 @@ void validate_env_source(Sink& sink, const Json& from, const std::string& f) {
   }
   for (const char* k : {"configMapKeyRef", "secretKeyRef"}) {
     if (has(from, k)) {
-      if (str(member(from, k), "name").empty()) {
+      if (member_string(member(from, k), "name").empty()) {
         sink.required(f + "." + k + ".name");
       }
-      if (str(member(from, k), "key").empty()) {
+      if (member_string(member(from, k), "key").empty()) {
         sink.required(f + "." + k + ".key");
       }
     }
   }
-  if (has(from, "resourceFieldRef") && str(member(from, "resourceFieldRef"), "resource").empty()) {
+  if (has(from, "resourceFieldRef") &&
+      member_string(member(from, "resourceFieldRef"), "resource").empty()) {
     sink.required(f + ".resourceFieldRef.resource");
   }
 }
@@ -674,19 +662,19 @@ void validate_mounts(Sink& sink, const Json& c, const std::string& p,
   std::set<std::string> mount_names;
   std::set<std::string> device_names;
   for (const auto& m : mounts) {
-    mount_paths.insert(str(m, "mountPath"));
-    mount_names.insert(str(m, "name"));
+    mount_paths.insert(member_string(m, "mountPath"));
+    mount_names.insert(member_string(m, "name"));
   }
   for (const auto& d : devices) {
-    device_paths.insert(str(d, "devicePath"));
-    device_names.insert(str(d, "name"));
+    device_paths.insert(member_string(d, "devicePath"));
+    device_names.insert(member_string(d, "name"));
   }
   std::set<std::string> seen;
   for (std::size_t i = 0; i < mounts.size(); ++i) {
     const Json& m = mounts[i];
     const std::string f = idx(p + ".volumeMounts", i);
-    const std::string name = str(m, "name");
-    const std::string path = str(m, "mountPath");
+    const std::string name = member_string(m, "name");
+    const std::string path = member_string(m, "mountPath");
     if (name.empty()) {
       sink.required(f + ".name");
     } else if (!volumes.contains(name)) {
@@ -703,13 +691,13 @@ void validate_mounts(Sink& sink, const Json& c, const std::string& p,
     if (!path.empty() && device_paths.contains(path)) {
       sink.invalid(f + ".mountPath", path, "must not already exist as a path in volumeDevices");
     }
-    const std::string sub = str(m, "subPath");
-    if (!sub.empty() && !str(m, "subPathExpr").empty()) {
-      sink.invalid(f + ".subPathExpr", str(m, "subPathExpr"),
+    const std::string sub = member_string(m, "subPath");
+    if (!sub.empty() && !member_string(m, "subPathExpr").empty()) {
+      sink.invalid(f + ".subPathExpr", member_string(m, "subPathExpr"),
                    "subPathExpr and subPath are mutually exclusive");
     }
     for (const char* k : {"subPath", "subPathExpr"}) {
-      const std::string s = str(m, k);
+      const std::string s = member_string(m, k);
       if (!s.empty() && s.front() == '/') {
         sink.invalid(f + "." + k, s, "must be a relative path");
       }
@@ -718,7 +706,7 @@ void validate_mounts(Sink& sink, const Json& c, const std::string& p,
         sink.invalid(f + "." + k, s, "must not contain '..'");
       }
     }
-    const std::string prop = str(m, "mountPropagation");
+    const std::string prop = member_string(m, "mountPropagation");
     if (has(m, "mountPropagation") && prop != "None" && prop != "HostToContainer" &&
         prop != "Bidirectional") {
       sink.unsupported(f + ".mountPropagation", prop, {"Bidirectional", "HostToContainer", "None"});
@@ -728,8 +716,8 @@ void validate_mounts(Sink& sink, const Json& c, const std::string& p,
   for (std::size_t i = 0; i < devices.size(); ++i) {
     const Json& d = devices[i];
     const std::string f = idx(p + ".volumeDevices", i);
-    const std::string name = str(d, "name");
-    const std::string path = str(d, "devicePath");
+    const std::string name = member_string(d, "name");
+    const std::string path = member_string(d, "devicePath");
     if (name.empty()) {
       sink.required(f + ".name");
     } else if (auto it = volumes.find(name); it == volumes.end()) {
@@ -755,7 +743,7 @@ void validate_mounts(Sink& sink, const Json& c, const std::string& p,
 
 void validate_container(Sink& sink, const Json& c, const std::string& p, bool init,
                         const std::map<std::string, const Json*>& volumes) {
-  const std::string name = str(c, "name");
+  const std::string name = member_string(c, "name");
   if (name.empty()) {
     sink.required(p + ".name");
   } else {
@@ -763,27 +751,27 @@ void validate_container(Sink& sink, const Json& c, const std::string& p, bool in
       sink.invalid(p + ".name", name, e);
     }
   }
-  const std::string image = str(c, "image");
+  const std::string image = member_string(c, "image");
   if (image.empty()) {
     sink.required(p + ".image");
   } else if (image.find_first_not_of(" \t\r\n") != 0 ||
              image.find_last_not_of(" \t\r\n") != image.size() - 1) {
     sink.invalid(p + ".image", image, "must not have leading or trailing whitespace");
   }
-  const std::string pull = str(c, "imagePullPolicy");
+  const std::string pull = member_string(c, "imagePullPolicy");
   if (pull != "Always" && pull != "IfNotPresent" && pull != "Never") {
     sink.unsupported(p + ".imagePullPolicy", pull, {"Always", "IfNotPresent", "Never"});
   }
-  const std::string tmp = str(c, "terminationMessagePolicy");
+  const std::string tmp = member_string(c, "terminationMessagePolicy");
   if (tmp != "File" && tmp != "FallbackToLogsOnError") {
     sink.unsupported(p + ".terminationMessagePolicy", tmp, {"File", "FallbackToLogsOnError"});
   }
-  const bool restartable = str(c, "restartPolicy") == "Always";
+  const bool restartable = member_string(c, "restartPolicy") == "Always";
   if (has(c, "restartPolicy")) {
     if (!init) {
       sink.forbidden(p + ".restartPolicy", "may not be set for non-init containers");
     } else if (!restartable) {
-      sink.unsupported(p + ".restartPolicy", str(c, "restartPolicy"), {"Always"});
+      sink.unsupported(p + ".restartPolicy", member_string(c, "restartPolicy"), {"Always"});
     }
   }
   validate_probes(sink, c, p, init && !restartable);
@@ -803,11 +791,11 @@ void validate_container(Sink& sink, const Json& c, const std::string& p, bool in
         (hp.get<std::int64_t>() < 1 || hp.get<std::int64_t>() > 65535)) {
       sink.invalid(f + ".hostPort", hp, "must be between 1 and 65535, inclusive");
     }
-    const std::string proto = str(port, "protocol");
+    const std::string proto = member_string(port, "protocol");
     if (proto != "TCP" && proto != "UDP" && proto != "SCTP") {
       sink.unsupported(f + ".protocol", proto, {"SCTP", "TCP", "UDP"});
     }
-    const std::string pname = str(port, "name");
+    const std::string pname = member_string(port, "name");
     if (!pname.empty()) {
       for (const auto& e : port_name_errors(pname)) {
         sink.invalid(f + ".name", pname, e);
@@ -820,7 +808,7 @@ void validate_container(Sink& sink, const Json& c, const std::string& p, bool in
   const Json& env = list(c, "env");
   for (std::size_t i = 0; i < env.size(); ++i) {
     const std::string f = idx(p + ".env", i);
-    const std::string en = str(env[i], "name");
+    const std::string en = member_string(env[i], "name");
     if (en.empty()) {
       sink.required(f + ".name");
     } else if (!is_env_var_name(en)) {
@@ -830,7 +818,7 @@ void validate_container(Sink& sink, const Json& c, const std::string& p, bool in
                    "'my.env-name',  or 'MY_ENV.NAME',  or 'MyEnvName1', regex used for "
                    "validation is '[-._a-zA-Z][-._a-zA-Z0-9]*')");
     }
-    if (!str(env[i], "value").empty() && has(env[i], "valueFrom")) {
+    if (!member_string(env[i], "value").empty() && has(env[i], "valueFrom")) {
       sink.invalid(f + ".valueFrom", "", "may not be specified when `value` is not empty");
     }
     if (has(env[i], "valueFrom")) {
@@ -878,7 +866,7 @@ void validate_volumes(Sink& sink, const Json& volumes) {
   for (std::size_t i = 0; i < volumes.size(); ++i) {
     const Json& v = volumes[i];
     const std::string f = idx("spec.volumes", i);
-    const std::string name = str(v, "name");
+    const std::string name = member_string(v, "name");
     if (name.empty()) {
       sink.required(f + ".name");
     } else {
@@ -901,10 +889,10 @@ void validate_volumes(Sink& sink, const Json& volumes) {
       sink.required(f, "must specify a volume type");
     }
     if (has(v, "persistentVolumeClaim") &&
-        str(member(v, "persistentVolumeClaim"), "claimName").empty()) {
+        member_string(member(v, "persistentVolumeClaim"), "claimName").empty()) {
       sink.required(f + ".persistentVolumeClaim.claimName");
     }
-    if (has(v, "hostPath") && str(member(v, "hostPath"), "path").empty()) {
+    if (has(v, "hostPath") && member_string(member(v, "hostPath"), "path").empty()) {
       sink.required(f + ".hostPath.path");
     }
     for (const char* k : {"secret", "configMap", "downwardAPI", "projected"}) {
@@ -929,8 +917,8 @@ void validate_transfer_env(Sink& sink, const Json& c, const std::string& p) {
       continue;
     }
     const std::string f = idx(p + ".transferEnv", i) + ".fieldRef";
-    const std::string api = str(ref, "apiVersion");
-    const std::string path = str(ref, "fieldPath");
+    const std::string api = member_string(ref, "apiVersion");
+    const std::string path = member_string(ref, "fieldPath");
     if (api.empty()) {
       sink.required(f + ".apiVersion");
       continue;
@@ -975,7 +963,7 @@ void validate_resources_policy_of(Sink& sink, const Json& c, const std::string& 
     return;
   }
   const std::string f = p + ".resourcesPolicy";
-  if (init && str(c, "restartPolicy") != "Always") {
+  if (init && member_string(c, "restartPolicy") != "Always") {
     sink.forbidden(f, "resourcesPolicy is only supported for containers with RestartPolicy Always");
     return;
   }
@@ -998,10 +986,11 @@ void validate_resources_policy_of(Sink& sink, const Json& c, const std::string& 
 
 void validate_hot_upgrade(Sink& sink, const Json& c, const std::string& p) {
   const Json& u = member(c, "upgradeStrategy");
-  if (str(u, "upgradeType") == "HotUpgrade" && str(u, "hotUpgradeEmptyImage").empty()) {
-    sink.required(
-        p + ".upgradeStrategy.hotUpgradeEmptyImage",
-        "container " + dq(str(c, "name")) + ": hotUpgradeEmptyImage is required for HotUpgrade");
+  if (member_string(u, "upgradeType") == "HotUpgrade" &&
+      member_string(u, "hotUpgradeEmptyImage").empty()) {
+    sink.required(p + ".upgradeStrategy.hotUpgradeEmptyImage",
+                  "container " + dq(member_string(c, "name")) +
+                      ": hotUpgradeEmptyImage is required for HotUpgrade");
   }
 }
 
@@ -1014,11 +1003,11 @@ void validate_containers(Sink& sink, const Json& spec) {
   }
   std::map<std::string, const Json*> volumes;
   for (const auto& v : list(spec, "volumes")) {
-    volumes.emplace(str(v, "name"), &v);
+    volumes.emplace(member_string(v, "name"), &v);
   }
   std::set<std::string> names;
   auto unique_name = [&](const Json& c, const std::string& p) {
-    const std::string n = str(c, "name");
+    const std::string n = member_string(c, "name");
     if (!n.empty() && !names.insert(n).second) {
       sink.add(p + ".name", "Duplicate value: " + dq(n));
     }
@@ -1033,11 +1022,11 @@ void validate_containers(Sink& sink, const Json& spec) {
   for (std::size_t i = 0; i < containers.size(); ++i) {
     const Json& c = containers[i];
     const std::string p = idx("spec.containers", i);
-    const std::string policy = str(c, "podInjectPolicy");
+    const std::string policy = member_string(c, "podInjectPolicy");
     if (policy != "BeforeAppContainer" && policy != "AfterAppContainer") {
       sink.invalid(p + ".podInjectPolicy", policy, "unsupported pod inject policy");
     }
-    const std::string share = str(member(c, "shareVolumePolicy"), "type");
+    const std::string share = member_string(member(c, "shareVolumePolicy"), "type");
     if (share != "enabled" && share != "disabled") {
       sink.invalid(p + ".shareVolumePolicy", member(c, "shareVolumePolicy"),
                    "unsupported share volume policy");
@@ -1071,7 +1060,7 @@ void validate_patch_pod_metadata(Sink& sink, const Json& spec) {
         }
       }
     }
-    const std::string policy = str(patch, "patchPolicy");
+    const std::string policy = member_string(patch, "patchPolicy");
     if (policy.empty()) {
       sink.required(f, "no patchPolicy defined for patchPodMetadata");
     } else if (policy != "Retain" && policy != "Overwrite" && policy != "MergePatchJson") {
@@ -1091,7 +1080,8 @@ void validate_patch_pod_metadata(Sink& sink, const Json& spec) {
 
 bool is_canary(const Json& ss) {
   const Json& ann = member(member(ss, "metadata"), "annotations");
-  return str(ann, kCanaryAnnotation) == "true" && !str(ann, kCanaryBaseAnnotation).empty();
+  return member_string(ann, kCanaryAnnotation) == "true" &&
+         !member_string(ann, kCanaryBaseAnnotation).empty();
 }
 
 void validate_canary(Sink& sink, const Json& ss, const SidecarSetLookup& lookup) {
@@ -1099,9 +1089,9 @@ void validate_canary(Sink& sink, const Json& ss, const SidecarSetLookup& lookup)
     return;
   }
   const Json& meta = member(ss, "metadata");
-  const std::string base = str(member(meta, "annotations"), kCanaryBaseAnnotation);
+  const std::string base = member_string(member(meta, "annotations"), kCanaryBaseAnnotation);
   const std::string f = "metadata.annotations[" + std::string(kCanaryBaseAnnotation) + "]";
-  if (base == str(meta, "name")) {
+  if (base == member_string(meta, "name")) {
     sink.invalid(f, base, "base sidecarSet cannot be itself");
   } else if (const Json* b = lookup ? lookup(base) : nullptr; b == nullptr) {
     sink.invalid(f, base,
@@ -1110,7 +1100,7 @@ void validate_canary(Sink& sink, const Json& ss, const SidecarSetLookup& lookup)
   } else if (is_canary(*b)) {
     sink.invalid(f, base, "base sidecarSet cannot be canary");
   }
-  const std::string type = str(member(member(ss, "spec"), "updateStrategy"), "type");
+  const std::string type = member_string(member(member(ss, "spec"), "updateStrategy"), "type");
   if (type != "NotUpdate") {
     sink.invalid("spec.updateStrategy.type", type,
                  "RollingUpdate is not supported for canary sidecarSet");
@@ -1127,7 +1117,7 @@ void validate_injection_strategy(Sink& sink, const Json& spec) {
     sink.invalid(f, revision, "revisionName and customVersion cannot be empty simultaneously");
   }
   // The ControllerRevision itself is resolved per pod (it may come from another source).
-  const std::string policy = str(revision, "policy");
+  const std::string policy = member_string(revision, "policy");
   if (!policy.empty() && policy != "Always" && policy != "Partial") {
     sink.invalid(f + ".policy", policy,
                  "Invalid policy " + policy + ", supported: [Always, Partial]");
@@ -1146,9 +1136,9 @@ std::vector<FieldProblem> validate_sidecarset(const Json& ss, const SidecarSetLo
   validate_metadata(sink, member(ss, "metadata"));
   validate_canary(sink, ss, lookup);
   // Rule 3: native sidecars cannot be upgraded in place.
-  if (str(member(spec, "updateStrategy"), "type") == "RollingUpdate") {
+  if (member_string(member(spec, "updateStrategy"), "type") == "RollingUpdate") {
     for (const auto& c : list(spec, "initContainers")) {
-      if (str(c, "restartPolicy") == "Always") {
+      if (member_string(c, "restartPolicy") == "Always") {
         sink.required("spec.updateStrategy",
                       "The initContainer in-place upgrade is not currently supported.");
       }
@@ -1183,9 +1173,9 @@ struct ConflictView {
 ConflictView view_of(const Json& ss) {
   ConflictView v;
   const Json& meta = member(ss, "metadata");
-  v.name = str(meta, "name");
+  v.name = member_string(meta, "name");
   if (is_canary(ss)) {
-    v.base = str(member(meta, "annotations"), kCanaryBaseAnnotation);
+    v.base = member_string(member(meta, "annotations"), kCanaryBaseAnnotation);
   }
   const Json& spec = member(ss, "spec");
   if (auto s = parse_label_selector(member(spec, "selector"), "spec.selector")) {
@@ -1285,14 +1275,14 @@ std::vector<std::vector<FieldProblem>> validate_conflicts(
     const Json& spec = member(*sidecarsets[i], "spec");
     for (const char* k : {"initContainers", "containers"}) {
       for (const auto& c : list(spec, k)) {
-        containers[str(c, "name")].add(i, views[i], "");
+        containers[member_string(c, "name")].add(i, views[i], "");
       }
     }
     for (const auto& v : list(spec, "volumes")) {
-      volumes[str(v, "name")].add(i, views[i], canonical(v));
+      volumes[member_string(v, "name")].add(i, views[i], canonical(v));
     }
     for (const auto& p : list(spec, "patchPodMetadata")) {
-      const std::string policy = str(p, "patchPolicy");
+      const std::string policy = member_string(p, "patchPolicy");
       if (policy == "Retain") {
         continue;
       }
@@ -1328,7 +1318,7 @@ std::vector<std::vector<FieldProblem>> validate_conflicts(
     for (const char* k : {"initContainers", "containers"}) {
       const Json& cs = list(spec, k);
       for (std::size_t c = 0; c < cs.size(); ++c) {
-        const std::string name = str(cs[c], "name");
+        const std::string name = member_string(cs[c], "name");
         if (const auto* other =
                 first_other(containers[name], i, [](std::size_t) { return true; })) {
           out[i].push_back(FieldProblem{idx(std::string("spec.") + k, c) + ".name",
@@ -1338,7 +1328,7 @@ std::vector<std::vector<FieldProblem>> validate_conflicts(
     }
     const Json& vs = list(spec, "volumes");
     for (std::size_t v = 0; v < vs.size(); ++v) {
-      const std::string name = str(vs[v], "name");
+      const std::string name = member_string(vs[v], "name");
       const Holders& h = volumes[name];
       const std::string mine = canonical(vs[v]);
       auto differs = [&](std::size_t j) { return h.detail.at(j) != mine; };
@@ -1350,7 +1340,7 @@ std::vector<std::vector<FieldProblem>> validate_conflicts(
     }
     const Json& patches = list(spec, "patchPodMetadata");
     for (std::size_t p = 0; p < patches.size(); ++p) {
-      const std::string policy = str(patches[p], "patchPolicy");
+      const std::string policy = member_string(patches[p], "patchPolicy");
       if (policy == "Retain") {
         continue;
       }

@@ -2,6 +2,7 @@
 // ControllerRevisions, plus the match index (§2.2).
 
 #include "injector/world.hpp"
+#include "injector/json_access.hpp"
 
 #include <algorithm>
 #include <map>
@@ -12,20 +13,6 @@
 
 namespace injector {
 namespace {
-
-const Json& member(const Json& obj, std::string_view key) {
-  static const Json kNull;
-  if (!obj.is_object()) {
-    return kNull;
-  }
-  auto it = obj.find(key);
-  return it == obj.end() ? kNull : *it;
-}
-
-std::string str(const Json& obj, std::string_view key) {
-  const Json& v = member(obj, key);
-  return v.is_string() ? v.get<std::string>() : std::string();
-}
 
 std::string where(const Origin& o) {
   return o.file + ": document " + std::to_string(o.document + 1);
@@ -41,13 +28,13 @@ struct Loaded {
 Result<ControllerRevision> read_revision(const Json& obj, const Origin& origin) {
   ControllerRevision r;
   const Json& meta = member(obj, "metadata");
-  r.name = str(meta, "name");
-  r.namespace_name = str(meta, "namespace");
+  r.name = member_string(meta, "name");
+  r.namespace_name = member_string(meta, "namespace");
   r.labels = labels_of(member(meta, "labels"));
   if (member(meta, "annotations").is_object()) {
     r.annotations = member(meta, "annotations");
   }
-  r.creation_timestamp = str(meta, "creationTimestamp");
+  r.creation_timestamp = member_string(meta, "creationTimestamp");
   const Json& rev = member(obj, "revision");
   if (!rev.is_null() && !rev.is_number_integer()) {
     return fail("revision", "revision: must be an integer");
@@ -83,8 +70,8 @@ SidecarSet make_sidecarset(Loaded&& l) {
   s.namespace_selector = selector_of(spec, "namespaceSelector");
   s.paused = member(member(spec, "injectionStrategy"), "paused") == Json(true);
   const Json& ann = member(member(s.object, "metadata"), "annotations");
-  s.hash = str(ann, kHashAnnotation);
-  s.hash_without_image = str(ann, kHashWithoutImageAnnotation);
+  s.hash = member_string(ann, kHashAnnotation);
+  s.hash_without_image = member_string(ann, kHashWithoutImageAnnotation);
   return s;
 }
 
@@ -118,8 +105,8 @@ std::expected<WorldBuild, std::vector<Problem>> build_world(std::vector<Document
 
   for (auto& doc : documents) {
     Json& obj = doc.object;
-    const std::string kind = str(obj, "kind");
-    const std::string api = str(obj, "apiVersion");
+    const std::string kind = member_string(obj, "kind");
+    const std::string api = member_string(obj, "apiVersion");
     if (!obj.is_object() || kind.empty()) {
       problems.push_back(
           Problem{doc.origin, "", "kind", "Required value: not a Kubernetes object"});
@@ -130,7 +117,7 @@ std::expected<WorldBuild, std::vector<Problem>> build_world(std::vector<Document
       convert_to_v1beta1(obj);
       default_sidecarset(obj);
       Loaded l{doc.origin, std::move(obj), "", true};
-      l.name = str(member(l.object, "metadata"), "name");
+      l.name = member_string(member(l.object, "metadata"), "name");
       if (!l.name.empty()) {
         if (auto [it, inserted] = by_name.emplace(l.name, loaded.size()); !inserted) {
           problems.push_back(Problem{l.origin, l.name, "metadata.name",
@@ -143,7 +130,7 @@ std::expected<WorldBuild, std::vector<Problem>> build_world(std::vector<Document
       }
       loaded.push_back(std::move(l));
     } else if (kind == "Namespace" && api == "v1") {
-      const std::string name = str(member(obj, "metadata"), "name");
+      const std::string name = member_string(member(obj, "metadata"), "name");
       if (name.empty()) {
         problems.push_back(Problem{doc.origin, "", "metadata.name", "Required value"});
         continue;
