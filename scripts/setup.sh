@@ -10,7 +10,7 @@ packages=(
 )
 if [ "${SETUP_EXTRAS:-0}" = 1 ]; then
   # Tools for the deployment check and the benchmarks; not needed to build or serve.
-  packages+=(wrk nginx-light golang-go golang-github-evanphx-json-patch-dev
+  packages+=(wrk nginx-light iproute2 golang-go golang-github-evanphx-json-patch-dev
     golang-github-xeipuuv-gojsonschema-dev golang-gopkg-yaml.v2-dev)
 fi
 
