@@ -2,7 +2,6 @@
 // lexer.go, calculator.y), with Go's number formatting where its results and errors show it.
 #include "injector/calculator.hpp"
 
-#include <re2/re2.h>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
