@@ -278,6 +278,37 @@ std::expected<std::optional<std::uint64_t>, std::string> seed_option(
   return *seed;
 }
 
+// The first steps `inject` and `review` share: parse, --help, no positional arguments, and the
+// required --sidecarsets. On error or --help the command is done: the exit code is returned.
+struct EngineCommand {
+  cxxopts::ParseResult result;
+  std::vector<std::string> paths;
+};
+
+std::expected<EngineCommand, int> parse_engine_command(cxxopts::Options& options,
+                                                       const std::vector<std::string>& args,
+                                                       std::string_view command,
+                                                       std::string_view help, std::ostream& out,
+                                                       std::ostream& err) {
+  auto parsed = parse(options, args);
+  if (!parsed) {
+    return std::unexpected(usage_error(err, command, parsed.error()));
+  }
+  if (parsed->result.count("help") != 0) {
+    out << help;
+    return std::unexpected(kExitOk);
+  }
+  if (!parsed->positional.empty()) {
+    return std::unexpected(
+        usage_error(err, command, "unexpected argument '" + parsed->positional.front() + "'"));
+  }
+  std::vector<std::string> paths = path_option(parsed->result);
+  if (paths.empty()) {
+    return std::unexpected(usage_error(err, command, "--sidecarsets is required"));
+  }
+  return EngineCommand{std::move(parsed->result), std::move(paths)};
+}
+
 // ---- inject ----
 
 int run_inject(const std::vector<std::string>& args, std::istream& in, std::ostream& out,
@@ -288,22 +319,12 @@ int run_inject(const std::vector<std::string>& args, std::istream& in, std::ostr
       "f,file", "", cxxopts::value<std::string>())("namespace", "", cxxopts::value<std::string>())(
       "o,output", "", cxxopts::value<std::string>())("seed", "", cxxopts::value<std::string>())(
       "h,help", "");
-  auto parsed = parse(options, args);
-  if (!parsed) {
-    return usage_error(err, kCmd, parsed.error());
+  auto command = parse_engine_command(options, args, kCmd, kInjectHelp, out, err);
+  if (!command) {
+    return command.error();
   }
-  const cxxopts::ParseResult& r = parsed->result;
-  if (r.count("help") != 0) {
-    out << kInjectHelp;
-    return kExitOk;
-  }
-  if (!parsed->positional.empty()) {
-    return usage_error(err, kCmd, "unexpected argument '" + parsed->positional.front() + "'");
-  }
-  std::vector<std::string> paths = path_option(r);
-  if (paths.empty()) {
-    return usage_error(err, kCmd, "--sidecarsets is required");
-  }
+  const cxxopts::ParseResult& r = command->result;
+  const std::vector<std::string>& paths = command->paths;
   auto file = string_option(r, "file");
   if (!file) {
     return usage_error(err, kCmd, "-f/--file is required (use '-' for stdin)");
@@ -383,22 +404,12 @@ int run_review(const std::vector<std::string>& args, std::istream& in, std::ostr
   options.add_options()("sidecarsets", "", cxxopts::value<std::vector<std::string>>())(
       "f,file", "", cxxopts::value<std::string>())("seed", "", cxxopts::value<std::string>())(
       "h,help", "");
-  auto parsed = parse(options, args);
-  if (!parsed) {
-    return usage_error(err, kCmd, parsed.error());
+  auto command = parse_engine_command(options, args, kCmd, kReviewHelp, out, err);
+  if (!command) {
+    return command.error();
   }
-  const cxxopts::ParseResult& r = parsed->result;
-  if (r.count("help") != 0) {
-    out << kReviewHelp;
-    return kExitOk;
-  }
-  if (!parsed->positional.empty()) {
-    return usage_error(err, kCmd, "unexpected argument '" + parsed->positional.front() + "'");
-  }
-  std::vector<std::string> paths = path_option(r);
-  if (paths.empty()) {
-    return usage_error(err, kCmd, "--sidecarsets is required");
-  }
+  const cxxopts::ParseResult& r = command->result;
+  const std::vector<std::string>& paths = command->paths;
   auto seed = seed_option(r);
   if (!seed) {
     return usage_error(err, kCmd, seed.error());
