@@ -1,8 +1,12 @@
 #pragma once
 // Byte-exact Go `encoding/json` encoding helpers (OpenKruise writes annotations with it).
 
+#include <algorithm>
 #include <string>
 #include <string_view>
+#include <vector>
+
+#include "injector/json.hpp"
 
 namespace injector {
 
@@ -14,5 +18,29 @@ void append_go_string(std::string& out, std::string_view s);
 
 /// `append_go_string` into a fresh string.
 std::string go_quote(std::string_view s);
+
+/// Appends the members of object `obj` for which `keep(value)` holds as Go encodes a map: keys
+/// sorted by their bytes (ordered_json keeps insertion order), `write(out, value)` per value.
+template <class Keep, class Write>
+void append_go_map(std::string& out, const Json& obj, Keep&& keep, Write&& write) {
+  std::vector<const std::string*> keys;
+  keys.reserve(obj.size());
+  for (auto it = obj.begin(); it != obj.end(); ++it) {
+    if (keep(it.value())) {
+      keys.push_back(&it.key());
+    }
+  }
+  std::sort(keys.begin(), keys.end(), [](auto* a, auto* b) { return *a < *b; });
+  out += '{';
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    if (i > 0) {
+      out += ',';
+    }
+    append_go_string(out, *keys[i]);
+    out += ':';
+    write(out, obj.at(*keys[i]));
+  }
+  out += '}';
+}
 
 }  // namespace injector

@@ -10,26 +10,11 @@ namespace {
 
 void append_go(std::string& out, const Json& v) {
   switch (v.type()) {
-    case Json::value_t::object: {
-      // Go marshals maps with sorted keys; ordered_json keeps insertion order, so sort here.
-      std::vector<const std::string*> keys;
-      keys.reserve(v.size());
-      for (auto it = v.begin(); it != v.end(); ++it) {
-        keys.push_back(&it.key());
-      }
-      std::sort(keys.begin(), keys.end(), [](auto* a, auto* b) { return *a < *b; });
-      out += '{';
-      for (std::size_t i = 0; i < keys.size(); ++i) {
-        if (i > 0) {
-          out += ',';
-        }
-        append_go_string(out, *keys[i]);
-        out += ':';
-        append_go(out, v.at(*keys[i]));
-      }
-      out += '}';
+    case Json::value_t::object:
+      append_go_map(
+          out, v, [](const Json&) { return true; },
+          [](std::string& o, const Json& item) { append_go(o, item); });
       return;
-    }
     case Json::value_t::array: {
       out += '[';
       bool first = true;

@@ -387,27 +387,11 @@ void append_value(std::string& out, const Json& v, const Field& f) {
     case Kind::kStruct:
       append_struct(out, v, f.fields);
       return;
-    case Kind::kQuantityMap: {
-      // encoding/json sorts map keys by their bytes.
-      std::vector<const std::string*> keys;
-      for (const auto& [key, item] : v.items()) {
-        if (has_kind(item, Kind::kQuantity)) {
-          keys.push_back(&key);
-        }
-      }
-      std::sort(keys.begin(), keys.end(), [](auto* a, auto* b) { return *a < *b; });
-      out += '{';
-      for (std::size_t i = 0; i < keys.size(); ++i) {
-        if (i > 0) {
-          out += ',';
-        }
-        append_go_string(out, *keys[i]);
-        out += ':';
-        append_quantity(out, v.at(*keys[i]));
-      }
-      out += '}';
+    case Kind::kQuantityMap:
+      append_go_map(
+          out, v, [](const Json& item) { return has_kind(item, Kind::kQuantity); },
+          [](std::string& o, const Json& item) { append_quantity(o, item); });
       return;
-    }
     case Kind::kStringList:
     case Kind::kStructList: {
       out += '[';
