@@ -18,10 +18,10 @@
 #include <sstream>
 #include <string>
 
-#include "injector/inject.hpp"
-#include "injector/load.hpp"
+#include "injector/inject/inject.hpp"
+#include "injector/kube/selector.hpp"
+#include "injector/model/load.hpp"
 #include "injector/review.hpp"
-#include "injector/selector.hpp"
 
 namespace {
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Regenerates manifests/configmap-sidecarsets.yaml from examples/sidecarsets/*.yaml: the
 # Deployment serves exactly the SidecarSets that `make run` serves. Run it after editing an
-# example; test/app/manifests_test.cpp fails while the two differ.
+# example; test/app/deploy/manifests_test.cpp fails while the two differ.
 #   manifests/sync-configmap.sh [OUT]    (default: manifests/configmap-sidecarsets.yaml)
 set -euo pipefail
 

@@ -4,7 +4,7 @@
 #include <atomic>
 #include <memory>
 
-#include "injector/world.hpp"
+#include "injector/model/world.hpp"
 
 namespace injector {
 

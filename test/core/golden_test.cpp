@@ -17,8 +17,8 @@
 #include <string>
 #include <vector>
 
-#include "injector/inject.hpp"
-#include "injector/load.hpp"
+#include "injector/inject/inject.hpp"
+#include "injector/model/load.hpp"
 
 namespace injector {
 namespace {

@@ -13,8 +13,8 @@
 #include <memory>
 #include <string_view>
 
-#include "injector/inject.hpp"
-#include "injector/load.hpp"
+#include "injector/inject/inject.hpp"
+#include "injector/model/load.hpp"
 
 namespace {
 

@@ -1,0 +1,36 @@
+#pragma once
+// SidecarSet injection into one Pod on CREATE (§2 - §5): select, plan, patch.
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "injector/json.hpp"
+#include "injector/model/world.hpp"
+
+namespace injector {
+
+struct InjectOptions {
+  std::chrono::system_clock::time_point now;  // for updateTimestamp (second precision, UTC)
+  std::uint64_t seed = 0;                     // randomness of injectionStrategy.revision Partial
+  bool with_pod = true;  // false: leave Injection::pod null when nothing changes (the server
+                         // needs only the patch; saves a copy of the pod per review)
+};
+
+struct Injection {
+  Json patch = Json::array();         // RFC 6902 ops against the input pod; empty = no change
+  Json pod;                           // the pod after the patch
+  std::vector<std::string> matched;   // SidecarSets injected (after canary replacement), in order
+  std::vector<std::string> warnings;  // e.g. a volumeMount naming a volume the SidecarSet lacks
+};
+
+/// Mutates `pod` as OpenKruise's pod webhook does on CREATE. `request_namespace` fills an empty
+/// metadata.namespace. Inactive pods (phase Succeeded/Failed, deletionTimestamp) are left alone.
+/// An error means the pod must be denied; its message names the SidecarSet and the cause (unknown
+/// selector operator, missing ControllerRevision, invalid MergePatchJson, resourcesPolicy with no
+/// target, invalid hash annotation on the pod, ...).
+Result<Injection> inject(const World& world, const Json& pod, std::string_view request_namespace,
+                         const InjectOptions& options);
+
+}  // namespace injector

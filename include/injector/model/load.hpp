@@ -1,0 +1,55 @@
+#pragma once
+// From manifest text to a World: YAML/JSON documents, v1alpha1 conversion, defaulting (§1.3),
+// hashing (§5.1) and validation (§6). Pure: the app shell reads the files and passes the text.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "injector/json.hpp"
+#include "injector/model/world.hpp"
+
+namespace injector {
+
+struct Document {
+  Origin origin;
+  Json object;
+};
+
+/// Splits YAML (multi-document, `---`) or JSON text into documents. Empty documents are dropped;
+/// a JSON `List` (kind: List / items) is flattened. YAML scalars follow the YAML 1.2 core schema
+/// (unquoted true/false/null/ints/floats are typed; quoted ones are strings). A syntax error
+/// names the file, the document and the line: `a.yaml: document 2: line 7: ...`.
+Result<std::vector<Document>> parse_documents(std::string_view text, std::string_view file);
+
+/// One validation problem, for `validate` and load errors.
+struct Problem {
+  Origin origin;
+  std::string object;  // SidecarSet name ("" when unknown)
+  std::string field;   // e.g. spec.containers[0].image
+  std::string message;
+
+  /// `file: document N: sidecarset "name": field: message`
+  std::string to_string() const;
+};
+
+struct WorldBuild {
+  std::shared_ptr<const World> world;
+  std::vector<std::string> notes;  // skipped kinds etc., for the log
+};
+
+/// Converts, defaults, hashes and validates every object. All problems are returned at once; no
+/// partial World is ever produced.
+std::expected<WorldBuild, std::vector<Problem>> build_world(std::vector<Document> documents,
+                                                            std::uint64_t generation);
+
+/// OpenKruise SidecarSet defaulting (§1.3) of one v1beta1 SidecarSet object, in place
+/// (without the hash annotations).
+void default_sidecarset(Json& sidecarset);
+
+/// v1alpha1 -> v1beta1 conversion (§1.2), in place; v1beta1 objects are left alone.
+void convert_to_v1beta1(Json& sidecarset);
+
+}  // namespace injector

@@ -1,0 +1,84 @@
+#include "cli/cli.hpp"
+
+#include <iostream>
+#include <string>
+#include <string_view>
+
+#include "cli/commands.hpp"
+#include "cli/options.hpp"
+#include "version.hpp"
+
+namespace injector {
+namespace {
+
+using cli::kProgram;
+using cli::usage_error;
+
+constexpr std::string_view kMainHelp =
+    R"(sidecarset-injector - OpenKruise SidecarSet injection as a Kubernetes admission webhook
+
+Usage:
+  sidecarset-injector <command> [options]
+  sidecarset-injector --help | --version
+
+Commands:
+  serve      Run the HTTPS mutating admission webhook (POST /mutate-pod, /healthz, /readyz)
+  review     Answer one AdmissionReview request offline, byte for byte as the server would
+  inject     Print a Pod as the webhook would mutate it on CREATE
+  validate   Check SidecarSet manifests and report every problem
+
+SidecarSet sources (PATH): a file, or a directory whose .yaml, .yml and .json files are read in
+name order (not recursively; names starting with '.' are skipped, so a mounted ConfigMap works).
+A file may hold several documents: SidecarSets (apps.kruise.io/v1alpha1 or v1beta1), Namespaces
+(their labels feed namespaceSelector) and ControllerRevisions (for injectionStrategy.revision).
+
+Exit status: 0 success, 1 the pod would be denied (inject), 2 usage error, invalid SidecarSets or
+startup failure.
+
+Run 'sidecarset-injector <command> --help' for the options of a command.
+)";
+
+}  // namespace
+
+int run_cli(const std::vector<std::string>& args, std::istream& in, std::ostream& out,
+            std::ostream& err) {
+  if (args.empty()) {
+    err << kMainHelp;
+    return kExitUsage;
+  }
+  const std::string& command = args.front();
+  std::vector<std::string> rest(args.begin() + 1, args.end());
+  if (command == "-h" || command == "--help") {
+    out << kMainHelp;
+    return kExitOk;
+  }
+  if (command == "help") {
+    if (rest.empty()) {
+      out << kMainHelp;
+      return kExitOk;
+    }
+    return run_cli({rest.front(), "--help"}, in, out, err);
+  }
+  if (command == "--version" || command == "version") {
+    out << kProgram << ' ' << version() << '\n';
+    return kExitOk;
+  }
+  if (command == "inject") {
+    return cli::run_inject(rest, in, out, err);
+  }
+  if (command == "review") {
+    return cli::run_review(rest, in, out, err);
+  }
+  if (command == "validate") {
+    return cli::run_validate(rest, out, err);
+  }
+  if (command == "serve") {
+    return cli::run_serve(rest, out, err);
+  }
+  if (command.starts_with('-')) {
+    return usage_error(err, "", "unknown option '" + command + "' (a command comes first)");
+  }
+  return usage_error(err, "", "unknown command '" + command + "'");
+}
+
+}  // namespace injector

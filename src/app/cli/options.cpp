@@ -1,0 +1,177 @@
+#include "cli/options.hpp"
+
+#include <cctype>
+#include <cerrno>
+#include <charconv>
+#include <chrono>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <random>
+#include <system_error>
+#include <utility>
+
+#include "injector/model/load.hpp"
+#include "sources/sources.hpp"
+
+namespace injector::cli {
+namespace {
+
+// cxxopts messages quote with typographic quotes; ours use ASCII ones.
+std::string plain_message(std::string message) {
+  for (std::string_view q : {"\u2018", "\u2019"}) {
+    for (std::size_t at = message.find(q); at != std::string::npos; at = message.find(q)) {
+      message.replace(at, q.size(), "'");
+    }
+  }
+  if (!message.empty()) {
+    message[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(message[0])));
+  }
+  return message;
+}
+
+}  // namespace
+
+// A usage error: the message, then a pointer to the command's help.
+int usage_error(std::ostream& err, std::string_view command, std::string_view message) {
+  std::string who(kProgram);
+  if (!command.empty()) {
+    who += ' ';
+    who += command;
+  }
+  err << who << ": " << message << "\nRun '" << who << " --help' for usage.\n";
+  return kExitUsage;
+}
+
+// Parses `args` (after the command name). Unknown options are reported by us rather than by
+// cxxopts so that the message names the option exactly as typed.
+std::expected<Parsed, std::string> parse(cxxopts::Options& options,
+                                         const std::vector<std::string>& args) {
+  options.allow_unrecognised_options();
+  std::vector<const char*> argv;
+  argv.push_back(kProgram.data());
+  for (const std::string& a : args) {
+    argv.push_back(a.c_str());
+  }
+  try {
+    Parsed parsed{options.parse(static_cast<int>(argv.size()), argv.data()), {}};
+    for (const std::string& extra : parsed.result.unmatched()) {
+      if (extra.size() > 1 && extra.front() == '-') {
+        return std::unexpected("unknown option '" + extra + "'");
+      }
+      parsed.positional.push_back(extra);
+    }
+    return parsed;
+  } catch (const cxxopts::exceptions::exception& e) {
+    return std::unexpected(plain_message(e.what()));
+  }
+}
+
+std::optional<std::string> string_option(const cxxopts::ParseResult& r, const std::string& name) {
+  if (r.count(name) == 0) {
+    return std::nullopt;
+  }
+  return r[name].as<std::string>();
+}
+
+std::vector<std::string> path_option(const cxxopts::ParseResult& r) {
+  if (r.count("sidecarsets") == 0) {
+    return {};
+  }
+  return r["sidecarsets"].as<std::vector<std::string>>();
+}
+
+std::expected<std::uint64_t, std::string> unsigned_option(const cxxopts::ParseResult& r,
+                                                          const std::string& name,
+                                                          std::uint64_t fallback) {
+  auto text = string_option(r, name);
+  if (!text) {
+    return fallback;
+  }
+  std::uint64_t value = 0;
+  auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
+  if (text->empty() || ec != std::errc() || end != text->data() + text->size()) {
+    return std::unexpected("--" + name + " \"" + *text + "\" is not a non-negative integer");
+  }
+  return value;
+}
+
+// Reads FILE, or `in` for "-". Errors name the file.
+std::expected<std::string, std::string> read_input(const std::string& file, std::istream& in) {
+  if (file == "-") {
+    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  std::ifstream f(file, std::ios::binary);
+  if (!f) {
+    std::error_code ec(errno, std::generic_category());
+    std::string reason = ec.message();
+    if (!reason.empty()) {
+      reason[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(reason[0])));
+    }
+    return std::unexpected(file + ": cannot read: " + reason);
+  }
+  return std::string(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
+}
+
+// Loads the SidecarSets of an offline command; prints every problem on failure.
+std::shared_ptr<const World> load_or_report(const std::vector<std::string>& paths,
+                                            std::ostream& err) {
+  auto loaded = load_world(paths, 1);
+  if (!loaded) {
+    for (const std::string& problem : loaded.error()) {
+      err << problem << '\n';
+    }
+    return nullptr;
+  }
+  return loaded->build.world;
+}
+
+std::uint64_t seed_or_random(std::optional<std::uint64_t> seed) {
+  if (seed) {
+    return *seed;
+  }
+  std::random_device rd;
+  return (std::uint64_t{rd()} << 32) | rd();
+}
+
+InjectOptions inject_options(std::optional<std::uint64_t> seed) {
+  return InjectOptions{std::chrono::system_clock::now(), seed_or_random(seed)};
+}
+
+std::expected<std::optional<std::uint64_t>, std::string> seed_option(
+    const cxxopts::ParseResult& r) {
+  if (r.count("seed") == 0) {
+    return std::nullopt;
+  }
+  auto seed = unsigned_option(r, "seed", 0);
+  if (!seed) {
+    return std::unexpected(seed.error());
+  }
+  return *seed;
+}
+
+std::expected<EngineCommand, int> parse_engine_command(cxxopts::Options& options,
+                                                       const std::vector<std::string>& args,
+                                                       std::string_view command,
+                                                       std::string_view help, std::ostream& out,
+                                                       std::ostream& err) {
+  auto parsed = parse(options, args);
+  if (!parsed) {
+    return std::unexpected(usage_error(err, command, parsed.error()));
+  }
+  if (parsed->result.count("help") != 0) {
+    out << help;
+    return std::unexpected(kExitOk);
+  }
+  if (!parsed->positional.empty()) {
+    return std::unexpected(
+        usage_error(err, command, "unexpected argument '" + parsed->positional.front() + "'"));
+  }
+  std::vector<std::string> paths = path_option(parsed->result);
+  if (paths.empty()) {
+    return std::unexpected(usage_error(err, command, "--sidecarsets is required"));
+  }
+  return EngineCommand{std::move(parsed->result), std::move(paths)};
+}
+
+}  // namespace injector::cli

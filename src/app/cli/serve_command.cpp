@@ -1,0 +1,172 @@
+// `sidecarset-injector serve`.
+
+#include "cli/commands.hpp"
+
+#include <chrono>
+#include <iostream>
+#include <string>
+#include <utility>
+
+#include "cli/options.hpp"
+#include "injector/model/load.hpp"
+#include "server/log.hpp"
+#include "server/server.hpp"
+#include "sources/reloader.hpp"
+#include "sources/sources.hpp"
+#include "world_holder.hpp"
+
+namespace injector::cli {
+namespace {
+
+constexpr std::string_view kServeHelp = R"(Usage:
+  sidecarset-injector serve --sidecarsets PATH... --tls-cert FILE --tls-key FILE [options]
+
+Runs the mutating admission webhook over HTTPS (TLS 1.2+): POST /mutate-pod answers
+AdmissionReview requests (admission.k8s.io/v1 and v1beta1), GET /healthz reports the process
+alive, GET /readyz reports the SidecarSets generation in use. The sources are polled and reloaded
+on change; an invalid change is logged and the last good SidecarSets keep serving. SIGTERM or
+SIGINT stops accepting, finishes in-flight reviews and exits 0. Bad SidecarSets or TLS material
+at startup exit 2.
+
+Options:
+  --sidecarsets PATH     SidecarSet file or directory (repeat, or separate with commas); required
+  --tls-cert FILE        PEM serving certificate (chain); required
+  --tls-key FILE         PEM private key of the certificate; required
+  --listen HOST:PORT     address to listen on (default 0.0.0.0:8443; [::]:8443 for IPv6)
+  --threads N            I/O threads (default 0 = one per core)
+  --max-connections N    open connections before the oldest idle ones are closed (default 10000)
+  --reload-interval S    seconds between checks of the sources (default 2; 0 disables reload)
+  --log-format FORMAT    text or json (default text)
+  --log-level LEVEL      trace, debug, info, warn, error, critical or off (default info)
+  -h, --help             show this help
+
+Example:
+  sidecarset-injector serve --sidecarsets /etc/sidecarsets --tls-cert certs/tls.crt \
+      --tls-key certs/tls.key --listen 127.0.0.1:8443
+)";
+
+std::vector<std::pair<std::string, std::string>> count_fields(std::uint64_t generation,
+                                                              const WorldCounts& counts) {
+  return {{"generation", std::to_string(generation)},
+          {"sidecarsets", std::to_string(counts.sidecarsets)},
+          {"namespaces", std::to_string(counts.namespaces)},
+          {"revisions", std::to_string(counts.revisions)},
+          {"files", std::to_string(counts.files)}};
+}
+
+void log_reload(const ReloadResult& result) {
+  if (result.outcome == ReloadResult::Outcome::kReloaded) {
+    for (const std::string& note : result.notes) {
+      log_event(spdlog::level::info, "sidecarset source note", {{"note", note}});
+    }
+    log_event(spdlog::level::info, "sidecarsets reloaded",
+              count_fields(result.generation, result.counts));
+  } else if (result.outcome == ReloadResult::Outcome::kRejected) {
+    for (const std::string& problem : result.problems) {
+      log_event(spdlog::level::err, "sidecarset problem", {{"problem", problem}});
+    }
+    log_event(spdlog::level::err, "sidecarsets reload rejected, keeping the last good ones",
+              {{"generation", std::to_string(result.generation)},
+               {"problems", std::to_string(result.problems.size())}});
+  }
+}
+
+}  // namespace
+
+int run_serve(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  constexpr std::string_view kCmd = "serve";
+  cxxopts::Options options("sidecarset-injector serve");
+  options.add_options()("sidecarsets", "", cxxopts::value<std::vector<std::string>>())(
+      "tls-cert", "", cxxopts::value<std::string>())("tls-key", "", cxxopts::value<std::string>())(
+      "listen", "", cxxopts::value<std::string>())("threads", "", cxxopts::value<std::string>())(
+      "max-connections", "", cxxopts::value<std::string>())("reload-interval", "",
+                                                            cxxopts::value<std::string>())(
+      "log-format", "", cxxopts::value<std::string>())("log-level", "",
+                                                       cxxopts::value<std::string>())("h,help", "");
+  auto parsed = parse(options, args);
+  if (!parsed) {
+    return usage_error(err, kCmd, parsed.error());
+  }
+  const cxxopts::ParseResult& r = parsed->result;
+  if (r.count("help") != 0) {
+    out << kServeHelp;
+    return kExitOk;
+  }
+  if (!parsed->positional.empty()) {
+    return usage_error(err, kCmd, "unexpected argument '" + parsed->positional.front() + "'");
+  }
+  std::vector<std::string> paths = path_option(r);
+  if (paths.empty()) {
+    return usage_error(err, kCmd, "--sidecarsets is required");
+  }
+  ServerOptions server_options;
+  auto cert = string_option(r, "tls-cert");
+  auto key = string_option(r, "tls-key");
+  if (!cert || !key) {
+    return usage_error(err, kCmd, "--tls-cert and --tls-key are required");
+  }
+  server_options.cert_file = *cert;
+  server_options.key_file = *key;
+  server_options.listen = string_option(r, "listen").value_or(server_options.listen);
+  auto threads = unsigned_option(r, "threads", 0);
+  auto max_connections = unsigned_option(r, "max-connections", server_options.max_connections);
+  auto interval = unsigned_option(r, "reload-interval", 2);
+  for (const auto* v : {&threads, &max_connections, &interval}) {
+    if (!*v) {
+      return usage_error(err, kCmd, v->error());
+    }
+  }
+  if (*threads > 1024) {
+    return usage_error(err, kCmd, "--threads " + std::to_string(*threads) + " is above 1024");
+  }
+  if (*max_connections == 0) {
+    return usage_error(err, kCmd, "--max-connections must be at least 1");
+  }
+  server_options.threads = static_cast<unsigned>(*threads);
+  server_options.max_connections = static_cast<std::size_t>(*max_connections);
+  if (auto listen = parse_listen_address(server_options.listen); !listen) {
+    return usage_error(err, kCmd, listen.error().message);
+  }
+  auto format = parse_log_format(string_option(r, "log-format").value_or("text"));
+  if (!format) {
+    return usage_error(err, kCmd, format.error().message);
+  }
+  std::string level = string_option(r, "log-level").value_or("info");
+  if (auto known = parse_log_level(level); !known) {
+    return usage_error(err, kCmd, known.error().message);
+  }
+
+  init_logging(*format, level);
+  // The baseline is taken before reading, so a change made while loading is reloaded later.
+  std::string baseline = fingerprint(paths);
+  auto loaded = load_world(paths, 1);
+  if (!loaded) {
+    for (const std::string& problem : loaded.error()) {
+      log_event(spdlog::level::err, "sidecarset problem", {{"problem", problem}});
+    }
+    log_event(spdlog::level::critical, "cannot start: invalid SidecarSets",
+              {{"problems", std::to_string(loaded.error().size())}});
+    return kExitUsage;
+  }
+  for (const std::string& note : loaded->build.notes) {
+    log_event(spdlog::level::info, "sidecarset source note", {{"note", note}});
+  }
+  log_event(spdlog::level::info, "sidecarsets loaded", count_fields(1, loaded->counts));
+
+  WorldHolder holder(loaded->build.world);
+  Server server(server_options, holder);
+  if (auto started = server.start(); !started) {
+    log_event(spdlog::level::critical, "cannot start: " + started.error().message);
+    return kExitUsage;
+  }
+  Reloader reloader(paths, holder, std::move(baseline), loaded->digest,
+                    std::chrono::seconds(*interval), log_reload);
+  reloader.start();
+  server.handle_signals();
+  server.run();
+  reloader.stop();
+  log_event(spdlog::level::info, "stopped");
+  return kExitOk;
+}
+
+}  // namespace injector::cli

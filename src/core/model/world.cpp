@@ -1,0 +1,358 @@
+// build_world: documents -> converted, defaulted, hashed, validated SidecarSets, namespaces and
+// ControllerRevisions, plus the match index (§2.2).
+
+#include "injector/model/world.hpp"
+#include "injector/wire/json_access.hpp"
+
+#include <algorithm>
+#include <map>
+
+#include "injector/model/hash.hpp"
+#include "injector/model/load.hpp"
+#include "injector/model/validate.hpp"
+
+namespace injector {
+namespace {
+
+std::string where(const Origin& o) {
+  return o.file + ": document " + std::to_string(o.document + 1);
+}
+
+struct Loaded {
+  Origin origin;
+  Json object;
+  std::string name;
+  bool valid = true;
+};
+
+Result<ControllerRevision> read_revision(const Json& obj, const Origin& origin) {
+  ControllerRevision r;
+  const Json& meta = member(obj, "metadata");
+  r.name = member_string(meta, "name");
+  r.namespace_name = member_string(meta, "namespace");
+  r.labels = labels_of(member(meta, "labels"));
+  if (member(meta, "annotations").is_object()) {
+    r.annotations = member(meta, "annotations");
+  }
+  r.creation_timestamp = member_string(meta, "creationTimestamp");
+  const Json& rev = member(obj, "revision");
+  if (!rev.is_null() && !rev.is_number_integer()) {
+    return fail("revision", "revision: must be an integer");
+  }
+  r.revision = rev.is_null() ? 0 : rev.get<std::int64_t>();
+  if (!member(obj, "data").is_null()) {
+    r.data = member(obj, "data");
+  }
+  if (r.name.empty()) {
+    return fail("revision", "metadata.name: Required value");
+  }
+  r.origin = origin;
+  return r;
+}
+
+std::optional<LabelSelector> selector_of(const Json& spec, std::string_view key) {
+  const Json& j = member(spec, key);
+  if (j.is_null()) {
+    return std::nullopt;
+  }
+  auto s = parse_label_selector(j, key);
+  // Validation ran before; a selector that could not be read never reaches here.
+  return s ? std::optional<LabelSelector>(std::move(*s)) : std::nullopt;
+}
+
+SidecarSet make_sidecarset(Loaded&& l) {
+  SidecarSet s;
+  s.name = l.name;
+  s.origin = std::move(l.origin);
+  s.object = std::move(l.object);
+  const Json& spec = member(s.object, "spec");
+  s.selector = selector_of(spec, "selector");
+  s.namespace_selector = selector_of(spec, "namespaceSelector");
+  s.paused = member(member(spec, "injectionStrategy"), "paused") == Json(true);
+  const Json& ann = member(member(s.object, "metadata"), "annotations");
+  s.hash = member_string(ann, kHashAnnotation);
+  s.hash_without_image = member_string(ann, kHashWithoutImageAnnotation);
+  return s;
+}
+
+// Writes the §5.1 hashes when the object does not carry them (present ones are kept verbatim).
+void ensure_hashes(Json& ss) {
+  Json& meta = ss["metadata"];
+  if (!meta.contains("annotations") || !meta["annotations"].is_object()) {
+    meta["annotations"] = Json::object();
+  }
+  Json& ann = meta["annotations"];
+  const Json& spec = ss["spec"];
+  if (!ann.contains(kHashAnnotation)) {
+    ann[std::string(kHashAnnotation)] = sidecarset_hash(spec);
+  }
+  if (!ann.contains(kHashWithoutImageAnnotation)) {
+    ann[std::string(kHashWithoutImageAnnotation)] = sidecarset_hash_without_image(spec);
+  }
+}
+
+}  // namespace
+
+std::expected<WorldBuild, std::vector<Problem>> build_world(std::vector<Document> documents,
+                                                            std::uint64_t generation) {
+  std::vector<Problem> problems;
+  WorldBuild build;
+  auto world = std::make_shared<World>();
+  world->generation = generation;
+  std::vector<Loaded> loaded;
+  std::map<std::string, std::size_t, std::less<>> by_name;
+  std::map<std::string, Origin> revision_origins;
+
+  for (auto& doc : documents) {
+    Json& obj = doc.object;
+    const std::string kind = member_string(obj, "kind");
+    const std::string api = member_string(obj, "apiVersion");
+    if (!obj.is_object() || kind.empty()) {
+      problems.push_back(
+          Problem{doc.origin, "", "kind", "Required value: not a Kubernetes object"});
+      continue;
+    }
+    if (kind == "SidecarSet" &&
+        (api == "apps.kruise.io/v1alpha1" || api == "apps.kruise.io/v1beta1")) {
+      convert_to_v1beta1(obj);
+      default_sidecarset(obj);
+      Loaded l{doc.origin, std::move(obj), "", true};
+      l.name = member_string(member(l.object, "metadata"), "name");
+      if (!l.name.empty()) {
+        if (auto [it, inserted] = by_name.emplace(l.name, loaded.size()); !inserted) {
+          problems.push_back(Problem{l.origin, l.name, "metadata.name",
+                                     "Duplicate value: SidecarSet " + l.name +
+                                         " is also defined in " +
+                                         where(loaded[it->second].origin)});
+          l.valid = false;
+          loaded[it->second].valid = false;
+        }
+      }
+      loaded.push_back(std::move(l));
+    } else if (kind == "Namespace" && api == "v1") {
+      const std::string name = member_string(member(obj, "metadata"), "name");
+      if (name.empty()) {
+        problems.push_back(Problem{doc.origin, "", "metadata.name", "Required value"});
+        continue;
+      }
+      Labels labels = labels_of(member(member(obj, "metadata"), "labels"));
+      // The API server always labels a namespace with its own name.
+      labels.insert_or_assign(std::string(kNamespaceNameLabel), name);
+      world->namespaces.insert_or_assign(name, std::move(labels));
+    } else if (kind == "ControllerRevision" && api == "apps/v1") {
+      auto r = read_revision(obj, doc.origin);
+      if (!r) {
+        const std::string& m = r.error().message;
+        const auto colon = m.find(": ");
+        problems.push_back(Problem{doc.origin, "", m.substr(0, colon), m.substr(colon + 2)});
+        continue;
+      }
+      // The API server keeps one object per namespace/name.
+      const std::string id = r->namespace_name + "/" + r->name;
+      if (auto [it, inserted] = revision_origins.emplace(id, doc.origin); !inserted) {
+        problems.push_back(Problem{doc.origin, "", "metadata.name",
+                                   "Duplicate value: ControllerRevision " + id +
+                                       " is also defined in " + where(it->second)});
+        continue;
+      }
+      world->revisions.push_back(std::move(*r));
+    } else {
+      build.notes.push_back("skipped kind " + kind + " (apiVersion " + api + ") in " +
+                            where(doc.origin));
+    }
+  }
+
+  SidecarSetLookup lookup = [&](std::string_view name) -> const Json* {
+    auto it = by_name.find(name);
+    return it == by_name.end() ? nullptr : &loaded[it->second].object;
+  };
+  for (auto& l : loaded) {
+    auto found = validate_sidecarset(l.object, lookup);
+    if (!found.empty()) {
+      l.valid = false;
+    }
+    for (auto& p : found) {
+      problems.push_back(Problem{l.origin, l.name, std::move(p.field), std::move(p.message)});
+    }
+  }
+  // Rule 14 among the SidecarSets that passed rules 1-13 (upstream runs it only then).
+  std::vector<const Json*> valid;
+  std::vector<std::size_t> valid_index;
+  for (std::size_t i = 0; i < loaded.size(); ++i) {
+    if (loaded[i].valid) {
+      valid.push_back(&loaded[i].object);
+      valid_index.push_back(i);
+    }
+  }
+  auto conflicts = validate_conflicts(valid);
+  for (std::size_t k = 0; k < conflicts.size(); ++k) {
+    const Loaded& l = loaded[valid_index[k]];
+    for (auto& p : conflicts[k]) {
+      problems.push_back(Problem{l.origin, l.name, std::move(p.field), std::move(p.message)});
+    }
+  }
+  if (!problems.empty()) {
+    return std::unexpected(std::move(problems));
+  }
+
+  for (auto& l : loaded) {
+    ensure_hashes(l.object);
+    world->sidecarsets.push_back(make_sidecarset(std::move(l)));
+  }
+  std::sort(world->sidecarsets.begin(), world->sidecarsets.end(),
+            [](const SidecarSet& a, const SidecarSet& b) { return a.name < b.name; });
+  world->index = build_match_index(world->sidecarsets);
+  build.world = std::move(world);
+  return build;
+}
+
+Labels World::namespace_labels(std::string_view ns) const {
+  if (auto it = namespaces.find(ns); it != namespaces.end()) {
+    return it->second;
+  }
+  Labels l;
+  l.emplace(std::string(kNamespaceNameLabel), std::string(ns));
+  return l;
+}
+
+const SidecarSet* World::find(std::string_view name) const {
+  auto it = std::lower_bound(sidecarsets.begin(), sidecarsets.end(), name,
+                             [](const SidecarSet& s, std::string_view n) { return s.name < n; });
+  return it != sidecarsets.end() && it->name == name ? &*it : nullptr;
+}
+
+namespace {
+
+std::string anchor_key(std::string_view k, std::string_view v) {
+  std::string out(k);
+  out += '\x1f';
+  out += v;
+  return out;
+}
+
+// The field index of OpenKruise's SidecarSet informer (pkg/util/fieldindex/register.go).
+std::vector<std::string> namespace_buckets(const SidecarSet& s) {
+  if (!s.namespace_selector) {
+    return {""};
+  }
+  for (const auto& [k, v] : s.namespace_selector->match_labels) {
+    if (k == kNamespaceNameLabel) {
+      return {v};
+    }
+  }
+  for (const auto& r : s.namespace_selector->expressions) {
+    if (r.key == kNamespaceNameLabel && r.op == "In") {
+      return r.values;
+    }
+  }
+  return {""};
+}
+
+}  // namespace
+
+MatchIndex build_match_index(const std::vector<SidecarSet>& sidecarsets) {
+  MatchIndex index;
+  // Anchor each SidecarSet on its rarest matchLabels pair, so that popular labels (app=web) do
+  // not put thousands of SidecarSets in one bucket when a rarer label is also required.
+  std::unordered_map<std::string, std::size_t> frequency;
+  for (const auto& s : sidecarsets) {
+    if (s.selector) {
+      for (const auto& [k, v] : s.selector->match_labels) {
+        ++frequency[anchor_key(k, v)];
+      }
+    }
+  }
+  index.namespace_buckets.reserve(sidecarsets.size());
+  for (std::size_t i = 0; i < sidecarsets.size(); ++i) {
+    const auto id = static_cast<std::uint32_t>(i);
+    const SidecarSet& s = sidecarsets[i];
+    auto buckets = namespace_buckets(s);
+    std::sort(buckets.begin(), buckets.end());
+    buckets.erase(std::unique(buckets.begin(), buckets.end()), buckets.end());
+    for (const auto& b : buckets) {
+      index.by_namespace[b].push_back(id);
+    }
+    index.namespace_buckets.push_back(std::move(buckets));
+
+    std::vector<std::string> anchors;
+    if (s.selector) {
+      const std::string* best = nullptr;
+      std::size_t best_count = 0;
+      std::string key;
+      for (const auto& [k, v] : s.selector->match_labels) {
+        key = anchor_key(k, v);
+        const std::size_t c = frequency[key];
+        if (best == nullptr || c < best_count) {
+          anchors.assign(1, key);
+          best = &anchors.front();
+          best_count = c;
+        }
+      }
+      if (anchors.empty()) {
+        // Every `In` requirement must hold, so any one of them is an anchor: its values.
+        for (const auto& r : s.selector->expressions) {
+          if (r.op == "In") {
+            for (const auto& v : r.values) {
+              anchors.push_back(anchor_key(r.key, v));
+            }
+            break;
+          }
+        }
+      }
+    }
+    if (anchors.empty()) {
+      index.unanchored.push_back(id);
+      continue;
+    }
+    std::sort(anchors.begin(), anchors.end());
+    anchors.erase(std::unique(anchors.begin(), anchors.end()), anchors.end());
+    for (const auto& a : anchors) {
+      index.by_label[a].push_back(id);
+    }
+  }
+  return index;
+}
+
+std::vector<std::uint32_t> World::candidates(std::string_view ns, const Labels& labels) const {
+  static const std::vector<std::uint32_t> kNone;
+  auto bucket = [&](std::string_view name) -> const std::vector<std::uint32_t>& {
+    auto it = index.by_namespace.find(std::string(name));
+    return it == index.by_namespace.end() ? kNone : it->second;
+  };
+  const auto& in_ns = bucket(ns);
+  const auto& cluster = bucket("");
+
+  std::vector<const std::vector<std::uint32_t>*> label_lists{&index.unanchored};
+  std::size_t label_total = index.unanchored.size();
+  for (const auto& [k, v] : labels) {
+    auto it = index.by_label.find(anchor_key(k, v));
+    if (it != index.by_label.end()) {
+      label_lists.push_back(&it->second);
+      label_total += it->second.size();
+    }
+  }
+
+  std::vector<std::uint32_t> out;
+  if (in_ns.size() + cluster.size() <= label_total) {
+    // The namespace side is smaller: its union is already a superset of the matches.
+    out.reserve(in_ns.size() + cluster.size());
+    std::merge(in_ns.begin(), in_ns.end(), cluster.begin(), cluster.end(), std::back_inserter(out));
+  } else {
+    out.reserve(label_total);
+    for (const auto* l : label_lists) {
+      for (std::uint32_t id : *l) {
+        const auto& buckets = index.namespace_buckets[id];
+        const bool in_scope = std::any_of(buckets.begin(), buckets.end(),
+                                          [&](const auto& b) { return b.empty() || b == ns; });
+        if (in_scope) {
+          out.push_back(id);
+        }
+      }
+    }
+    std::sort(out.begin(), out.end());
+  }
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+}  // namespace injector

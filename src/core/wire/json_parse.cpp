@@ -1,0 +1,88 @@
+#include "injector/wire/json_parse.hpp"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <rapidjson/error/en.h>
+#include <rapidjson/memorystream.h>
+#include <rapidjson/reader.h>
+
+namespace injector {
+namespace {
+
+// SAX handler building a Json document. `open_` holds the containers being filled; a pointer to
+// an element stays valid while it is open because its parent only grows after it is closed.
+class Builder {
+ public:
+  bool Null() { return put(Json(nullptr)); }
+  bool Bool(bool b) { return put(Json(b)); }
+  bool Int(int i) { return Int64(i); }
+  bool Uint(unsigned u) { return Uint64(u); }
+  // RapidJSON calls Int/Int64 exactly for numbers written with a minus sign ("-0" included) and
+  // Uint/Uint64 for the others, which is how nlohmann types them too.
+  bool Int64(std::int64_t i) { return put(Json(i)); }
+  bool Uint64(std::uint64_t u) { return put(Json(u)); }
+  bool Double(double d) { return put(Json(d)); }
+  bool RawNumber(const char*, rapidjson::SizeType, bool) { return false; }  // not requested
+  bool String(const char* s, rapidjson::SizeType n, bool) { return put(Json(std::string(s, n))); }
+  bool StartObject() { return open(Json::object()); }
+  bool Key(const char* s, rapidjson::SizeType n, bool) {
+    key_.assign(s, n);
+    return true;
+  }
+  bool EndObject(rapidjson::SizeType) { return close(); }
+  bool StartArray() { return open(Json::array()); }
+  bool EndArray(rapidjson::SizeType) { return close(); }
+
+  Json take() { return std::move(root_); }
+
+ private:
+  Json* place(Json&& v) {
+    if (open_.empty()) {
+      root_ = std::move(v);
+      return &root_;
+    }
+    Json& parent = *open_.back();
+    if (parent.is_object()) {
+      Json& slot = parent[key_];  // a repeated key keeps its place, the last value wins
+      slot = std::move(v);
+      return &slot;
+    }
+    parent.push_back(std::move(v));
+    return &parent.back();
+  }
+  bool put(Json&& v) {
+    place(std::move(v));
+    return true;
+  }
+  bool open(Json&& v) {
+    open_.push_back(place(std::move(v)));
+    return true;
+  }
+  bool close() {
+    open_.pop_back();
+    return true;
+  }
+
+  Json root_;
+  std::vector<Json*> open_;
+  std::string key_;
+};
+
+}  // namespace
+
+std::expected<Json, JsonSyntaxError> parse_json(std::string_view text) {
+  constexpr unsigned kFlags = rapidjson::kParseValidateEncodingFlag |
+                              rapidjson::kParseFullPrecisionFlag | rapidjson::kParseIterativeFlag;
+  rapidjson::MemoryStream stream(text.data(), text.size());
+  rapidjson::Reader reader;
+  Builder builder;
+  const rapidjson::ParseResult ok = reader.Parse<kFlags>(stream, builder);
+  if (ok.IsError()) {
+    return std::unexpected(JsonSyntaxError{ok.Offset() + 1});
+  }
+  return builder.take();
+}
+
+}  // namespace injector

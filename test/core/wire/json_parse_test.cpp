@@ -1,0 +1,102 @@
+#include "injector/wire/json_parse.hpp"
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+using injector::Json;
+using injector::parse_json;
+
+namespace {
+
+std::string slurp(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+}  // namespace
+
+TEST_CASE("parse_json builds exactly the document Json::parse builds") {
+  const std::vector<std::string> inputs = {
+      "{}",
+      "[]",
+      "null",
+      "true",
+      "0",
+      "-0",
+      "42",
+      "-42",
+      "18446744073709551615",
+      "-9223372036854775808",
+      "184467440737095516150",
+      "1.5",
+      "1e3",
+      "-2.5E-3",
+      "0.1",
+      "1.0",
+      R"("a\"b\\c\/d\b\f\n\r\t\u0001\u00e9\ud83d\ude00")",
+      "\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\"",
+      R"({"b":1,"a":2,"c":{"z":[1,2,{"y":null}],"x":"s"}})",
+      R"({"k":1,"j":2,"k":3})",
+      " \t\r\n{ \"a\" : [ 1 , 2 ] } \n",
+      R"([[[[]]],{},[{}],"",0])",
+  };
+  for (const auto& text : inputs) {
+    DYNAMIC_SECTION(text) {
+      auto parsed = parse_json(text);
+      REQUIRE(parsed.has_value());
+      const Json expected = Json::parse(text);
+      CHECK(*parsed == expected);
+      CHECK(parsed->dump() == expected.dump());
+      CHECK(parsed->type() == expected.type());
+    }
+  }
+}
+
+TEST_CASE("parse_json agrees with Json::parse on every review fixture") {
+  for (const auto& e : std::filesystem::directory_iterator(std::string(INJECTOR_SOURCE_DIR) +
+                                                           "/fixtures/reviews")) {
+    DYNAMIC_SECTION(e.path().filename().string()) {
+      const std::string text = slurp(e.path());
+      auto parsed = parse_json(text);
+      REQUIRE(parsed.has_value());
+      CHECK(parsed->dump() == Json::parse(text).dump());
+    }
+  }
+}
+
+TEST_CASE("parse_json rejects what Json::parse rejects, at the same byte") {
+  struct Case {
+    std::string text;
+    std::size_t byte;
+  };
+  const std::vector<Case> cases = {
+      {"", 1},
+      {"hello", 1},
+      {"{", 2},
+      {R"({"a":1,})", 8},
+      {R"({"apiVersion":"admission.k8s.io/v1","req)", 41},
+      {"[1,2", 5},
+      {"{} {}", 4},
+      {"01", 2},
+      {"\"a\x01\"", 3},
+  };
+  for (const auto& c : cases) {
+    DYNAMIC_SECTION(c.text) {
+      auto parsed = parse_json(c.text);
+      REQUIRE_FALSE(parsed.has_value());
+      CHECK(parsed.error().byte == c.byte);
+      CHECK_THROWS_AS(Json::parse(c.text), Json::parse_error);
+    }
+  }
+  SECTION("invalid UTF-8 is a syntax error") {
+    CHECK_FALSE(parse_json("\"\xff\"").has_value());
+    CHECK_THROWS_AS(Json::parse("\"\xff\""), Json::parse_error);
+  }
+}
