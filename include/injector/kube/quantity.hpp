@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <expected>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -46,6 +47,17 @@ std::string format_quantity(const Quantity& q);
 
 /// format_quantity(parse_quantity(text)) or the error.
 Result<std::string> canonical_quantity(std::string_view text);
+
+/// Quantity.RoundUp(scale): the value rounded away from zero to a multiple of 10^scale (scale -3
+/// is milli). Returns whether no precision was lost. As in Go, an int64 quantity that is already
+/// that coarse keeps its printed text ("+100m"); any other result is printed canonically.
+bool round_up_quantity(Quantity& q, std::int32_t scale);
+
+/// What json.Marshal prints for the Quantity that UnmarshalJSON reads from `text` (a JSON
+/// string's content or a number's spelling; surrounding white space is trimmed, as Go does),
+/// rounded up to milli first when `round_to_milli` (SetDefaults_ResourceList); nullopt when the
+/// text does not parse (Go's decoding would fail).
+std::optional<std::string> marshal_quantity(std::string_view text, bool round_to_milli);
 
 // Arithmetic with apimachinery's semantics (used by the resourcesPolicy calculator).
 

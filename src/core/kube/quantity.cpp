@@ -672,6 +672,57 @@ Result<std::string> canonical_quantity(std::string_view text) {
   return format_quantity(*q);
 }
 
+std::optional<std::string> marshal_quantity(std::string_view text, bool round_to_milli) {
+  constexpr std::string_view kSpace = " \t\n\r\v\f";
+  const auto first = text.find_first_not_of(kSpace);
+  text = first == std::string_view::npos
+             ? std::string_view()
+             : text.substr(first, text.find_last_not_of(kSpace) - first + 1);
+  auto q = parse_quantity_go(text);
+  if (!q) {
+    return std::nullopt;
+  }
+  if (round_to_milli) {
+    round_up_quantity(*q, -3);
+  }
+  return format_quantity(*q);
+}
+
+bool round_up_quantity(Quantity& q, std::int32_t scale) {
+  if (q.big) {
+    // infDecAmount.AsScale: inf.Dec Round(scale, RoundUp); the cached string is always cleared.
+    q.text.clear();
+    if (q.exponent >= scale) {
+      return true;  // only trailing zeros would be added: same value, same print
+    }
+    const auto drop = static_cast<std::size_t>(scale - q.exponent);
+    bool fraction = false;
+    if (drop >= q.digits.size()) {
+      fraction = !mag_is_zero(q.digits);
+      q.digits = "0";
+    } else {
+      fraction = !mag_is_zero(std::string_view(q.digits).substr(q.digits.size() - drop));
+      q.digits.resize(q.digits.size() - drop);
+    }
+    if (fraction) {
+      q.digits = add_mag(q.digits, "1");  // away from zero: the magnitude grows for both signs
+    }
+    q.exponent = scale;
+    refresh(q);
+    return !fraction;
+  }
+  // int64Amount.AsScale; "avoid clearing the string value if we have already calculated it".
+  if (q.exponent >= scale) {
+    return true;
+  }
+  const std::int64_t base = int_value(q);
+  const std::int64_t rounded = negative_scale(base, scale - q.exponent);
+  std::int64_t back = 0;
+  const bool exact = positive_scale(rounded, scale - q.exponent, back) && back == base;
+  q = int_quantity(rounded, scale, q.format);
+  return exact;
+}
+
 Quantity quantity_from_int(std::int64_t value, QuantityFormat format) {
   return int_quantity(value, 0, format);
 }

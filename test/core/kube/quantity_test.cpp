@@ -422,3 +422,65 @@ TEST_CASE("compare_quantities, quantity_sign and negate_quantity") {
     }
   }
 }
+
+TEST_CASE("round_up_quantity follows Quantity.RoundUp (TestQuantityRoundUp), int64 and inf.Dec") {
+  // apimachinery quantity_test.go TestQuantityRoundUp: input, scale, expected value, exact. The
+  // table runs twice there, the second time after AsDec(); `big` is our AsDec.
+  struct Case {
+    std::string input;
+    std::int32_t scale;
+    std::string expect;
+    bool exact;
+  };
+  const Case cases[] = {
+      {"9.01", -3, "9.01", true},   {"9.01", -2, "9.01", true},   {"9.01", -1, "9.1", false},
+      {"9.01", 0, "10", false},     {"9.01", 1, "10", false},     {"9.01", 2, "100", false},
+      {"-9.01", -3, "-9.01", true}, {"-9.01", -2, "-9.01", true}, {"-9.01", -1, "-9.1", false},
+      {"-9.01", 0, "-10", false},   {"-9.01", 1, "-10", false},   {"-9.01", 2, "-100", false},
+  };
+  for (const bool as_dec : {false, true}) {
+    for (const auto& c : cases) {
+      DYNAMIC_SECTION(c.input << " RoundUp(" << c.scale << ")" << (as_dec ? " as Dec" : "")) {
+        auto q = parsed(c.input);
+        q.big = as_dec;
+        CHECK(injector::round_up_quantity(q, c.scale) == c.exact);
+        CHECK(injector::compare_quantities(q, parsed(c.expect)) == 0);
+      }
+    }
+  }
+}
+
+TEST_CASE("marshal_quantity: SetDefaults_ResourceList's RoundUp(-3), then Quantity.String()") {
+  // Rounding as TestQuantityRoundUp above (away from zero), printing as the canonical table at
+  // the top of this file; a cached canonical text survives when nothing needs rounding (RoundUp
+  // keeps q.s for an int64Amount whose scale is already >= -3), an inf.Dec is always reprinted.
+  struct Case {
+    std::string input;
+    std::string rounded;    // round_to_milli
+    std::string canonical;  // no rounding (divisor, sizeLimit)
+  };
+  const Case cases[] = {
+      {"0.0001", "1m", "100u"},
+      {"1500u", "2m", "1500u"},
+      {"-1500u", "-2m", "-1500u"},
+      {"1000m", "1", "1"},
+      {"1.5Gi", "1536Mi", "1536Mi"},
+      {"+100m", "+100m", "+100m"},
+      {"100m", "100m", "100m"},
+      {"0.5", "500m", "500m"},
+      {"0.0000000001", "1m", "1n"},  // inf.Dec path (scale below nano)
+      {"3.001n", "1m", "4n"},
+      {"1e-4", "1e-3", "100e-6"},
+      {"1Ki", "1Ki", "1Ki"},
+      {"0", "0", "0"},
+      {" 2 ", "2", "2"},  // UnmarshalJSON trims white space
+  };
+  for (const auto& c : cases) {
+    DYNAMIC_SECTION(c.input) {
+      CHECK(injector::marshal_quantity(c.input, true) == c.rounded);
+      CHECK(injector::marshal_quantity(c.input, false) == c.canonical);
+    }
+  }
+  CHECK(injector::marshal_quantity("1x", true) == std::nullopt);
+  CHECK(injector::marshal_quantity("", false) == std::nullopt);
+}
