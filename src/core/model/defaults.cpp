@@ -166,30 +166,113 @@ std::string image_tag(std::string_view image) {
   return digest ? "" : "latest";
 }
 
-void canonicalise_resources(Json& container) {
-  Json* resources = object_member(container, "resources");
-  if (resources == nullptr) {
+// A resource.Quantity field as the API server stores it: the SidecarSet webhook decodes the object
+// (Quantity.UnmarshalJSON: quotes and surrounding spaces stripped, `null` is zero), optionally
+// rounds (SetDefaults_ResourceList: RoundUp(-3), "if you want some resources, you should get
+// some") and answers with json.Marshal of it, which prints Quantity.String(). Text that does not
+// parse is left as it is for validation to report.
+void store_quantity(Json& value, bool round_to_milli) {
+  if (value.is_null()) {
+    value = "0";
     return;
   }
-  for (const char* list : {"limits", "requests"}) {
-    Json* l = object_member(*resources, list);
-    if (l == nullptr) {
-      continue;
+  std::string text;
+  if (value.is_string()) {
+    text = value.get<std::string>();
+  } else if (value.is_number()) {
+    text = value.dump();  // "cpu: 1" in YAML; Go reads the bare number the same way
+  } else {
+    return;
+  }
+  if (auto stored = marshal_quantity(text, round_to_milli)) {
+    value = *stored;
+  }
+}
+
+// corev1.ResourceList (map[ResourceName]Quantity).
+void store_quantity_map(Json& obj, std::string_view key, bool round_to_milli) {
+  if (Json* list = object_member(obj, key)) {
+    for (auto& [name, value] : list->items()) {
+      store_quantity(value, round_to_milli);
     }
-    for (auto& [name, value] : l->items()) {
-      // Numbers are quantities too ("cpu: 1" in YAML); invalid ones are left for validation.
-      std::string text;
-      if (value.is_string()) {
-        text = value.get<std::string>();
-      } else if (value.is_number()) {
-        text = value.dump();
+  }
+}
+
+// corev1.ResourceFieldSelector.divisor is a Quantity struct, which `omitempty` never omits: an
+// absent divisor is stored as the zero Quantity, "0".
+void store_divisor(Json& holder) {
+  if (Json* ref = object_member(holder, "resourceFieldRef")) {
+    auto it = ref->find("divisor");
+    if (it == ref->end()) {
+      (*ref)["divisor"] = "0";
+    } else {
+      store_quantity(*it, false);
+    }
+  }
+}
+
+void store_container_quantities(Json& c) {
+  if (Json* resources = object_member(c, "resources")) {
+    store_quantity_map(*resources, "limits", true);
+    store_quantity_map(*resources, "requests", true);
+  }
+  for_each_object(c, "env", [](Json& e) {
+    if (Json* from = object_member(e, "valueFrom")) {
+      store_divisor(*from);
+    }
+  });
+}
+
+void store_volume_quantities(Json& v) {
+  if (Json* empty_dir = object_member(v, "emptyDir")) {
+    // *Quantity with omitempty: a null sizeLimit is a nil pointer and disappears.
+    if (auto it = empty_dir->find("sizeLimit"); it != empty_dir->end()) {
+      if (it->is_null()) {
+        empty_dir->erase(it);
       } else {
-        continue;
-      }
-      if (auto canonical = canonical_quantity(text)) {
-        value = *canonical;
+        store_quantity(*it, false);
       }
     }
+  }
+  auto items = [](Json& downward) { for_each_object(downward, "items", store_divisor); };
+  if (Json* d = object_member(v, "downwardAPI")) {
+    items(*d);
+  }
+  if (Json* p = object_member(v, "projected")) {
+    for_each_object(*p, "sources", [&](Json& src) {
+      if (Json* d = object_member(src, "downwardAPI")) {
+        items(*d);
+      }
+    });
+  }
+  if (Json* e = object_member(v, "ephemeral")) {
+    if (Json* t = object_member(*e, "volumeClaimTemplate")) {
+      if (Json* spec = object_member(*t, "spec")) {
+        if (Json* resources = object_member(*spec, "resources")) {
+          store_quantity_map(*resources, "limits", false);
+          store_quantity_map(*resources, "requests", false);
+        }
+      }
+    }
+  }
+}
+
+// The structural defaults of the SidecarSet CRD (config/crd/bases/apps.kruise.io_sidecarsets.yaml,
+// both versions), which the API server applies to absent and null fields before any webhook sees
+// the object, so the hash covers them. The CRD declares three: containers[] and
+// initContainers[] resourcesPolicy.targetContainersNameRegex ".*" (applied here),
+// injectionStrategy.revision.policy "Always" (the webhook's own default below covers it), and
+// imagePullSecrets[].name "" (Go reads an absent name as "" and omits it again, so nothing can
+// observe it; not written, to keep the pod's secrets as the webhook marshals them).
+void apply_crd_defaults(Json& spec) {
+  for (const char* list : {"containers", "initContainers"}) {
+    for_each_object(spec, list, [](Json& c) {
+      if (Json* policy = object_member(c, "resourcesPolicy")) {
+        if (!is_set(*policy, "targetContainersNameRegex")) {
+          (*policy)["targetContainersNameRegex"] = ".*";
+        }
+      }
+    });
   }
 }
 
@@ -230,7 +313,7 @@ void default_container(Json& c, std::string_view inject_policy) {
       }
     }
   });
-  canonicalise_resources(c);
+  store_container_quantities(c);
   for (const char* probe : {"livenessProbe", "readinessProbe"}) {
     if (Json* p = object_member(c, probe)) {
       default_probe(*p);
@@ -261,6 +344,7 @@ void default_mode(Json& source) {
 
 // OpenKruise SetDefaultPodVolumes: SetDefaults_Volume and the per-source defaulters.
 void default_volume(Json& v) {
+  store_volume_quantities(v);
   bool has_source = false;
   for (auto key : kVolumeSources) {
     has_source = has_source || is_set(v, key);
@@ -337,6 +421,7 @@ void default_sidecarset(Json& ss) {
   if (spec == nullptr) {
     return;
   }
+  apply_crd_defaults(*spec);
   if (!is_set(*spec, "updateStrategy")) {
     (*spec)["updateStrategy"] = Json::object();
   }

@@ -346,17 +346,13 @@ void append_int(std::string& out, const Json& v) {
 }
 
 void append_quantity(std::string& out, const Json& v) {
-  // resource.Quantity.UnmarshalJSON takes quoted and bare numbers alike, trims spaces and parses;
-  // MarshalJSON prints the canonical String() (Go keeps input that is already canonical).
-  std::string text = v.is_string() ? v.get<std::string>() : v.dump();
-  const auto first = text.find_first_not_of(" \t\n\r\v\f");
-  text = first == std::string::npos
-             ? ""
-             : text.substr(first, text.find_last_not_of(" \t\n\r\v\f") - first + 1);
-  auto canonical = canonical_quantity(text);
+  // Quantity.UnmarshalJSON takes quoted and bare numbers alike; MarshalJSON prints String().
+  // Loaded SidecarSets are already in that form (defaulting stores them so); revisions may not be.
+  const std::string text = v.is_string() ? v.get<std::string>() : v.dump();
+  auto stored = marshal_quantity(text, false);
   // An unparsable quantity fails Go's decoding (the SidecarSet validation reports it); the text
   // is kept then so that the hash stays total.
-  append_go_string(out, canonical ? *canonical : text);
+  append_go_string(out, stored ? *stored : text);
 }
 
 void append_struct(std::string& out, const Json& obj, std::span<const Field> fields);

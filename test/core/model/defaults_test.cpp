@@ -207,3 +207,78 @@ TEST_CASE("v1alpha1 conversion (§1.2)") {
     }
   }
 }
+
+// The CRD's structural defaults (config/crd/bases/apps.kruise.io_sidecarsets.yaml declares
+// `default:` three times per version: resourcesPolicy.targetContainersNameRegex ".*" in
+// containers and initContainers, injectionStrategy.revision.policy "Always", and
+// imagePullSecrets[].name ""). The API server applies them to absent and null fields only.
+TEST_CASE("CRD structural defaults: targetContainersNameRegex") {
+  Json ss = defaulted(R"({"spec": {
+      "containers": [
+        {"name": "absent", "resourcesPolicy": {"targetContainersMode": "sum"}},
+        {"name": "null", "resourcesPolicy": {"targetContainersMode": "sum",
+                                             "targetContainersNameRegex": null}},
+        {"name": "set", "resourcesPolicy": {"targetContainersMode": "sum",
+                                            "targetContainersNameRegex": "^app$"}},
+        {"name": "empty", "resourcesPolicy": {"targetContainersMode": "sum",
+                                              "targetContainersNameRegex": ""}},
+        {"name": "none"}],
+      "initContainers": [
+        {"name": "native", "restartPolicy": "Always",
+         "resourcesPolicy": {"targetContainersMode": "max"}}],
+      "imagePullSecrets": [{}]}})");
+  const Json& c = ss["spec"]["containers"];
+  CHECK(c[0]["resourcesPolicy"]["targetContainersNameRegex"] == ".*");
+  CHECK(c[1]["resourcesPolicy"]["targetContainersNameRegex"] == ".*");
+  CHECK(c[2]["resourcesPolicy"]["targetContainersNameRegex"] == "^app$");
+  CHECK(c[3]["resourcesPolicy"]["targetContainersNameRegex"] == "");  // set: not defaulted
+  CHECK(!c[4].contains("resourcesPolicy"));
+  CHECK(ss["spec"]["initContainers"][0]["resourcesPolicy"]["targetContainersNameRegex"] == ".*");
+  // name "" is what Go reads and omits for an absent name: nothing to write.
+  CHECK(ss["spec"]["imagePullSecrets"] == Json::parse("[{}]"));
+}
+
+// SetDefaults_ResourceList (RoundUp(-3)) on container resources, then json.Marshal of every
+// Quantity; rounding and printing as in quantity_test.cpp's apimachinery tables.
+TEST_CASE("quantities are stored as json.Marshal prints them after defaulting") {
+  Json c = container_defaults(Json::parse(R"({
+    "name": "c", "image": "c:1",
+    "resources": {"limits": {"cpu": "1000m", "memory": "1.5Gi", "nvidia.com/gpu": 1},
+                  "requests": {"cpu": "0.0001", "memory": "1500u", "ephemeral-storage": null,
+                               "bad": "1x"}},
+    "env": [{"name": "A", "valueFrom": {"resourceFieldRef": {"resource": "limits.cpu"}}},
+            {"name": "B", "valueFrom": {"resourceFieldRef": {"resource": "limits.memory",
+                                                             "divisor": "1024Ki"}}},
+            {"name": "C", "valueFrom": {"resourceFieldRef": {"resource": "requests.cpu",
+                                                             "divisor": null}}},
+            {"name": "D", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}}]
+  })"));
+  CHECK(c["resources"] == Json::parse(R"({
+      "limits": {"cpu": "1", "memory": "1536Mi", "nvidia.com/gpu": "1"},
+      "requests": {"cpu": "1m", "memory": "2m", "ephemeral-storage": "0", "bad": "1x"}})"));
+  CHECK(c["env"][0]["valueFrom"]["resourceFieldRef"]["divisor"] == "0");
+  CHECK(c["env"][1]["valueFrom"]["resourceFieldRef"]["divisor"] == "1Mi");
+  CHECK(c["env"][2]["valueFrom"]["resourceFieldRef"]["divisor"] == "0");
+  CHECK(!c["env"][3]["valueFrom"].contains("resourceFieldRef"));
+
+  Json ss = defaulted(R"({"spec": {"volumes": [
+      {"name": "a", "emptyDir": {"sizeLimit": "0.0001"}},
+      {"name": "b", "emptyDir": {"sizeLimit": null}},
+      {"name": "c", "downwardAPI": {"items": [
+          {"path": "p", "resourceFieldRef": {"resource": "limits.cpu"}},
+          {"path": "q", "resourceFieldRef": {"resource": "limits.memory", "divisor": "1048576Ki"}}]}},
+      {"name": "d", "projected": {"sources": [{"downwardAPI": {"items": [
+          {"path": "p", "resourceFieldRef": {"resource": "requests.cpu", "divisor": "1000m"}}]}}]}},
+      {"name": "e", "ephemeral": {"volumeClaimTemplate": {"spec": {"resources": {
+          "requests": {"storage": "1000Mi"}, "limits": {"storage": "0.5Gi"}}}}}}
+  ]}})");
+  const Json& v = ss["spec"]["volumes"];
+  CHECK(v[0]["emptyDir"] == Json::parse(R"({"sizeLimit": "100u"})"));  // canonical, not rounded
+  CHECK(v[1]["emptyDir"] == Json::object());                           // a nil *Quantity is omitted
+  CHECK(v[2]["downwardAPI"]["items"][0]["resourceFieldRef"]["divisor"] == "0");
+  CHECK(v[2]["downwardAPI"]["items"][1]["resourceFieldRef"]["divisor"] == "1Gi");
+  CHECK(v[3]["projected"]["sources"][0]["downwardAPI"]["items"][0]["resourceFieldRef"]["divisor"] ==
+        "1");
+  CHECK(v[4]["ephemeral"]["volumeClaimTemplate"]["spec"]["resources"] ==
+        Json::parse(R"({"requests": {"storage": "1000Mi"}, "limits": {"storage": "512Mi"}})"));
+}

@@ -1,4 +1,5 @@
 #include "injector/model/hash.hpp"
+#include "injector/model/load.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -269,6 +270,34 @@ TEST_CASE("hash input is Go's json.Marshal of the SidecarContainer structs") {
   };
   for (const auto& c : cases) {
     DYNAMIC_SECTION(c.name) { CHECK(hash_input(parse(c.spec), c.without_image) == c.expected); }
+  }
+}
+
+// The CRD default of targetContainersNameRegex is applied before the SidecarSet webhook hashes, so
+// a policy without a regex (or with null) hashes as one written with ".*": the hash input below
+// is json.Marshal of the defaulted v1beta1.SidecarContainer (resourcesPolicy last; its fields
+// targetContainersMode, targetContainersNameRegex omitempty, resourcesExpr; limits/requests
+// pointers). The hashes are those of fixtures/cases/crd-default-regex-in-hash.
+TEST_CASE("a resourcesPolicy hashes with the CRD default regex") {
+  const std::string container = R"({"name":"sidecar-a","image":"sidecar:1.0","resources":{},)"
+                                R"("terminationMessagePath":"/dev/termination-log",)"
+                                R"("terminationMessagePolicy":"File","imagePullPolicy":)"
+                                R"("IfNotPresent","podInjectPolicy":"BeforeAppContainer",)"
+                                R"("upgradeStrategy":{"upgradeType":"ColdUpgrade"},)"
+                                R"("shareVolumePolicy":{"type":"disabled"},"resourcesPolicy":)"
+                                R"({"targetContainersMode":"sum","targetContainersNameRegex":)"
+                                R"(".*","resourcesExpr":{"limits":{"cpu":"cpu*50%"}}}})";
+  for (const char* regex :
+       {"", R"("targetContainersNameRegex":null,)", R"("targetContainersNameRegex":".*",)"}) {
+    DYNAMIC_SECTION("regex member: " << (*regex ? regex : "absent")) {
+      Json ss = parse(std::string(R"({"spec":{"containers":[{"name":"sidecar-a",)") +
+                      R"("image":"sidecar:1.0","resourcesPolicy":{"targetContainersMode":"sum",)" +
+                      regex + R"("resourcesExpr":{"limits":{"cpu":"cpu*50%"}}}}]}})");
+      default_sidecarset(ss);
+      CHECK(hash_input(ss["spec"], false) == R"({"containers":[)" + container + "]}");
+      CHECK(sidecarset_hash(ss["spec"]) ==
+            "vccdx2czfb2w4bzf2v25827c66fbc4d7b9784x677zd459fd696xf422zcbd8fdb");
+    }
   }
 }
 
