@@ -16,6 +16,10 @@ namespace injector {
 /// behaviour). Invalid UTF-8 bytes become \ufffd, as Go does.
 void append_go_string(std::string& out, std::string_view s);
 
+/// Length of the valid UTF-8 sequence starting at s[i] (utf8.DecodeRune's size), or 0 when it is
+/// invalid there (Go then reads one byte as U+FFFD).
+std::size_t utf8_length(std::string_view s, std::size_t i);
+
 /// `append_go_string` into a fresh string.
 std::string go_quote(std::string_view s);
 

@@ -15,8 +15,8 @@ void append_u(std::string& out, unsigned code) {
   out += kHex[code & 0xF];
 }
 
-// Length of the valid UTF-8 sequence starting at s[i], or 0 if it is invalid (Go replaces each
-// invalid byte with U+FFFD).
+}  // namespace
+
 std::size_t utf8_length(std::string_view s, std::size_t i) {
   const auto b0 = static_cast<unsigned char>(s[i]);
   auto cont = [&](std::size_t k) {
@@ -50,8 +50,6 @@ std::size_t utf8_length(std::string_view s, std::size_t i) {
   }
   return 0;
 }
-
-}  // namespace
 
 void append_go_string(std::string& out, std::string_view s) {
   out += '"';
