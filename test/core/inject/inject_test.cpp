@@ -85,7 +85,7 @@ TEST_CASE("inject denies with a message naming the SidecarSet or the pod field")
                       kAgent + "}"}},
        pod_with(R"(,"annotations":{"k":"{}"})", nginx),
        "invalid_merge_patch",
-       R"(sidecarset "merge": patchPodMetadata[0]: annotation "k": value "{x" is not valid JSON)"},
+       R"(sidecarset "merge": patchPodMetadata[0]: annotation "k": Invalid JSON Patch)"},
       {"invalid hash-without-image annotation",
        {{"agent", "{" + kAgent + "}"}},
        pod_with(R"(,"annotations":{"kruise.io/sidecarset-hash-without-image":"[1]"})", nginx),
