@@ -47,6 +47,20 @@ bool fold_equal(std::string_view key, std::string_view field) {
   return i == key.size();
 }
 
+// RFC 3339 in UTC, whole seconds, as time.Format(time.RFC3339) prints a UTC time (years past
+// 9999 in full). Civil-from-days (H. Hinnant) keeps this pure: no gmtime, no locale.
+std::string format_utc(std::chrono::sys_seconds t) {
+  const auto days = std::chrono::floor<std::chrono::days>(t);
+  const std::chrono::year_month_day ymd{days};
+  const std::chrono::hh_mm_ss hms{t - days};
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02dZ", static_cast<int>(ymd.year()),
+                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+                static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()),
+                static_cast<int>(hms.seconds().count()));
+  return buf;
+}
+
 int two_digits(std::string_view s, std::size_t at) {
   if (at + 2 > s.size() || s[at] < '0' || s[at] > '9' || s[at + 1] < '0' || s[at + 1] > '9') {
     return -1;
@@ -135,15 +149,7 @@ std::optional<Json> metav1_time(std::string_view s) {
     // reinvoked review from changing it.
     return Json();
   }
-  const auto days = floor<std::chrono::days>(utc);
-  const year_month_day out{days};
-  const hh_mm_ss hms{utc - days};
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02dZ", static_cast<int>(out.year()),
-                static_cast<unsigned>(out.month()), static_cast<unsigned>(out.day()),
-                static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()),
-                static_cast<int>(hms.seconds().count()));
-  return Json(std::string(buf));
+  return Json(format_utc(utc));
 }
 
 // A `[]string` decoded into `list`: encoding/json writes element i over what the slice held at i,
@@ -270,17 +276,7 @@ bool same_json(std::string_view a, std::string_view b) {
 }  // namespace
 
 std::string rfc3339_utc(std::chrono::system_clock::time_point t) {
-  // Civil-from-days (H. Hinnant) keeps this pure: no gmtime, no locale.
-  const auto secs = std::chrono::floor<std::chrono::seconds>(t);
-  const auto days = std::chrono::floor<std::chrono::days>(secs);
-  const std::chrono::year_month_day ymd{days};
-  const std::chrono::hh_mm_ss hms{secs - days};
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02dZ", static_cast<int>(ymd.year()),
-                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
-                static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()),
-                static_cast<int>(hms.seconds().count()));
-  return buf;
+  return format_utc(std::chrono::floor<std::chrono::seconds>(t));
 }
 
 Result<UpgradeSpecs> parse_upgrade_specs(std::string_view text) {

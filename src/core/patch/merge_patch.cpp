@@ -12,8 +12,8 @@
 namespace injector {
 namespace {
 
-constexpr std::string_view kBadDoc = "Invalid JSON Document";     // ErrBadJSONDoc
-constexpr std::string_view kBadPatch = "Invalid JSON Patch";      // ErrBadJSONPatch
+constexpr std::string_view kBadDoc = "Invalid JSON Document";  // ErrBadJSONDoc
+constexpr std::string_view kBadPatch = "Invalid JSON Patch";   // ErrBadJSONPatch
 
 struct Lazy;
 using Node = std::unique_ptr<Lazy>;  // *lazyNode; nullptr is JSON null

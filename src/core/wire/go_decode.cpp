@@ -14,9 +14,7 @@ constexpr std::string_view kUnexpectedEnd = "unexpected end of JSON input";
 
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
-bool is_hex(char c) {
-  return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
+bool is_hex(char c) { return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
 
 void append_utf8(std::string& out, char32_t r) {
   if (r < 0x80) {
@@ -367,9 +365,7 @@ long get_u4(std::string_view s, std::size_t i) {
 
 }  // namespace
 
-std::expected<GoValue, std::string> go_parse(std::string_view text) {
-  return Parser(text).run();
-}
+std::expected<GoValue, std::string> go_parse(std::string_view text) { return Parser(text).run(); }
 
 std::string go_unquote(const GoValue& v) {
   // The scanner has checked the literal: quotes around, escapes well formed.
