@@ -17,8 +17,9 @@ struct GoValue {
   enum class Kind { kNull, kBool, kNumber, kString, kArray, kObject };
   Kind kind = Kind::kNull;
   std::string_view raw;
-  std::vector<std::pair<std::string, GoValue>> members;  // objects: unquoted keys, in order, repeats kept
-  std::vector<GoValue> items;                            // arrays
+  std::vector<std::pair<std::string, GoValue>>
+      members;                 // objects: unquoted keys, in order, repeats kept
+  std::vector<GoValue> items;  // arrays
 };
 
 /// Parses `text` as json.Unmarshal checks it before decoding anything (RFC 8259, Go's 10000

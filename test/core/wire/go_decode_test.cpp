@@ -91,8 +91,8 @@ TEST_CASE("go_parse keeps raw text, member order and repeated keys") {
 
 TEST_CASE("go_unquote replaces as Go does") {
   // \ud800 alone, \udc00 alone and \ud800\ud800 each give U+FFFD; so does every invalid byte.
-  auto v = go_parse(
-      "\"\\u00e9\\ud83d\\ude00\\ud800x\\udc00\\ud800\\ud800\xff\xe2\x82 \\/\\b\\\"\\\\\"");
+  auto v =
+      go_parse("\"\\u00e9\\ud83d\\ude00\\ud800x\\udc00\\ud800\\ud800\xff\xe2\x82 \\/\\b\\\"\\\\\"");
   REQUIRE(v.has_value());
   const std::string fffd = "\xef\xbf\xbd";
   CHECK(go_unquote(*v) == "\xc3\xa9\xf0\x9f\x98\x80" + fffd + "x" + fffd + fffd + fffd + fffd +
@@ -101,7 +101,8 @@ TEST_CASE("go_unquote replaces as Go does") {
 
 TEST_CASE("append_go_compact prints a RawMessage as json.Marshal does") {
   const std::string text =
-      " { \"a\" : \"<&>\xe2\x80\xa8\xe2\x80\xa9\" , \"b\" : [ 1.50 , \"\\u00e9\\\"\" , true, null ] } ";
+      " { \"a\" : \"<&>\xe2\x80\xa8\xe2\x80\xa9\" , \"b\" : [ 1.50 , \"\\u00e9\\\"\" , true, null "
+      "] } ";
   auto v = go_parse(text);
   REQUIRE(v.has_value());
   std::string out;
