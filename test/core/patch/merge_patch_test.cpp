@@ -69,3 +69,21 @@ TEST_CASE("go_merge_patch gives MergePatch's bytes and errors") {
 
 }  // namespace
 }  // namespace injector
+
+namespace injector {
+namespace {
+
+// Go's scanner allows 10000 levels; the merge, the pruning and the printing must survive them.
+TEST_CASE("go_merge_patch handles the deepest value Go accepts") {
+  const std::size_t depth = 9999;  // + the patch object: 10000 levels in all
+  const std::string deep = std::string(depth, '[') + "null" + std::string(depth, ']');
+  auto r = go_merge_patch(R"({"a":1})", R"({"b":)" + deep + "}");
+  REQUIRE(r.has_value());
+  CHECK(*r == R"({"a":1,"b":)" + deep + "}");
+  auto too_deep = go_merge_patch(R"({"a":1})", R"({"b":[)" + deep + "]}");
+  REQUIRE_FALSE(too_deep.has_value());
+  CHECK(too_deep.error() == "Invalid JSON Patch");
+}
+
+}  // namespace
+}  // namespace injector
