@@ -6,11 +6,14 @@
 // Where we knowingly differ, always so that a reinvoked review of our own output yields no op
 // (reinvocationPolicy IfNeeded):
 // - a hash-annotation entry that would change only its updateTimestamp keeps the old entry;
-// - a MergePatchJson that leaves the parsed value unchanged keeps the existing bytes;
+// - a MergePatchJson that leaves the parsed value unchanged keeps the existing bytes, and one
+//   that changes it writes what the library settles on when merging again;
+// - an updateTimestamp within the zero second re-encodes as null at once;
 // - Partial keeps the candidate the pod already records instead of drawing again;
 // - resourcesPolicy also ignores the `-1`/`-2` names of matched hot sidecars as targets.
-// SidecarSets are visited in name order (upstream: informer map order), and a mount naming a
-// volume the SidecarSet lacks is skipped with a warning rather than a nil dereference.
+// SidecarSets are visited in name order (upstream: informer map order), a mount naming a
+// volume the SidecarSet lacks is skipped with a warning rather than a nil dereference, and a
+// `null` hash or hot-upgrade working annotation reads as empty (upstream panics on its nil map).
 
 #include "injector/inject/inject.hpp"
 #include "injector/wire/json_access.hpp"
