@@ -1,7 +1,8 @@
 #pragma once
 // The HTTPS edge: an event-driven Boost.Beast server on OpenSSL. A few I/O threads serve every
 // connection; reviews take microseconds and run inline on them. Beast stays out of this header
-// (pimpl) so that only server.cpp pays for its compile time.
+// (pimpl): tls_context.* builds the TLS context, session.* runs one connection, routes.* says
+// what each path answers, server.cpp accepts and runs the lifecycle.
 
 #include <chrono>
 #include <cstddef>

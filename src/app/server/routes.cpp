@@ -1,0 +1,106 @@
+#include "server/routes.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <random>
+#include <utility>
+
+#include <boost/beast/http/verb.hpp>
+
+#include "injector/review.hpp"
+#include "server/log.hpp"
+
+namespace injector {
+namespace {
+
+namespace http = boost::beast::http;
+
+std::string_view to_view(boost::beast::string_view s) { return {s.data(), s.size()}; }
+
+// Per-review randomness for injectionStrategy Partial: each review draws independently.
+std::uint64_t review_seed() {
+  thread_local std::mt19937_64 engine{[] {
+    std::random_device device;
+    return (static_cast<std::uint64_t>(device()) << 32) ^ device();
+  }()};
+  return engine();
+}
+
+HttpReply text(http::status status, std::string body) {
+  HttpReply reply;
+  reply.status = status;
+  reply.body = std::move(body);
+  return reply;
+}
+
+HttpReply method_not_allowed(std::string allow) {
+  HttpReply reply = text(http::status::method_not_allowed, "method not allowed\n");
+  reply.allow = std::move(allow);
+  return reply;
+}
+
+HttpReply readyz(Server::Impl& server) {
+  const auto world = server.worlds.get();
+  if (!server.tls_loaded.load()) {
+    return text(http::status::service_unavailable, "not ready: TLS material not loaded\n");
+  }
+  if (std::chrono::system_clock::now() >= server.tls.not_after) {
+    return text(http::status::service_unavailable,
+                "not ready: TLS certificate \"" + server.options.cert_file + "\" expired\n");
+  }
+  if (!world) {
+    return text(http::status::service_unavailable, "not ready: no SidecarSets loaded\n");
+  }
+  return text(http::status::ok, "ready generation=" + std::to_string(world->generation) + "\n");
+}
+
+HttpReply pod_review(Server::Impl& server, const HttpRequest& request, std::string_view body,
+                     bool too_large) {
+  const auto world = server.worlds.get();
+  if (!world) {
+    // No World yet: injecting nothing would silently admit pods unmutated. A 503 is a call
+    // failure, so the webhook's failurePolicy decides (readiness keeps traffic away anyway).
+    return text(http::status::service_unavailable, "no SidecarSets loaded\n");
+  }
+  const auto content_type = to_view(request[http::field::content_type]);
+  const auto started = std::chrono::steady_clock::now();
+  auto outcome = review(*world, HttpReviewRequest{content_type, body, too_large},
+                        InjectOptions{std::chrono::system_clock::now(), review_seed()});
+  log_review(outcome.log, std::chrono::duration_cast<std::chrono::microseconds>(
+                              std::chrono::steady_clock::now() - started));
+  HttpReply reply;
+  reply.status = static_cast<http::status>(outcome.http_status);
+  reply.content_type = std::move(outcome.content_type);
+  reply.body = std::move(outcome.body);
+  return reply;
+}
+
+}  // namespace
+
+HttpReply route(Server::Impl& server, const HttpRequest& request) {
+  const auto target = to_view(request.target());
+  const auto path = target.substr(0, target.find('?'));  // the API server adds ?timeout=10s
+  if (path == "/mutate-pod") {
+    if (request.method() != http::verb::post) {
+      return method_not_allowed("POST");
+    }
+    return pod_review(server, request, request.body(), false);
+  }
+  if (path == "/healthz" || path == "/readyz") {
+    if (request.method() != http::verb::get) {
+      return method_not_allowed("GET");
+    }
+    if (path == "/healthz") {
+      return text(http::status::ok, "ok\n");
+    }
+    return readyz(server);
+  }
+  return text(http::status::not_found, "not found\n");
+}
+
+HttpReply oversize_reply(Server::Impl& server, const HttpRequest& request,
+                         std::string_view prefix) {
+  return pod_review(server, request, prefix, true);
+}
+
+}  // namespace injector
