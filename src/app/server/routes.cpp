@@ -39,7 +39,26 @@ HttpReply method_not_allowed(std::string allow) {
   return reply;
 }
 
-HttpReply readyz(Server::Impl& server) {
+// Whether the query of `target` (`/readyz?verbose&x=1`) has parameter `key`, with or without a
+// value.
+bool has_query_key(std::string_view target, std::string_view key) {
+  const auto q = target.find('?');
+  if (q == std::string_view::npos) {
+    return false;
+  }
+  std::string_view query = target.substr(q + 1);
+  while (!query.empty()) {
+    const auto amp = query.find('&');
+    const std::string_view param = query.substr(0, amp);
+    if (param.substr(0, param.find('=')) == key) {
+      return true;
+    }
+    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
+  }
+  return false;
+}
+
+HttpReply readyz(Server::Impl& server, bool verbose) {
   const auto world = server.worlds.get();
   if (!server.tls_loaded.load()) {
     return text(http::status::service_unavailable, "not ready: TLS material not loaded\n");
@@ -47,6 +66,10 @@ HttpReply readyz(Server::Impl& server) {
   if (std::chrono::system_clock::now() >= server.tls.not_after) {
     return text(http::status::service_unavailable,
                 "not ready: TLS certificate \"" + server.options.cert_file + "\" expired\n");
+  }
+  if (server.options.readiness) {
+    Readiness r = server.options.readiness(verbose);
+    return text(r.ready ? http::status::ok : http::status::service_unavailable, std::move(r.text));
   }
   if (!world) {
     return text(http::status::service_unavailable, "not ready: no SidecarSets loaded\n");
@@ -93,7 +116,7 @@ HttpReply route(Server::Impl& server, const HttpRequest& request) {
     if (path == "/healthz") {
       return text(http::status::ok, "ok\n");
     }
-    return readyz(server);
+    return readyz(server, has_query_key(target, "verbose"));
   }
   return text(http::status::not_found, "not found\n");
 }

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -14,6 +15,12 @@
 #include "world_holder.hpp"
 
 namespace injector {
+
+/// What /readyz answers when a readiness provider is set: 200 with `text` when `ready`, else 503.
+struct Readiness {
+  bool ready = false;
+  std::string text;  // the whole body, ending in a newline
+};
 
 struct ServerOptions {
   std::string listen = "0.0.0.0:8443";  // host:port or [v6]:port; port 0 = ephemeral
@@ -30,6 +37,10 @@ struct ServerOptions {
   // connections (closing first races its reuse). header: TLS handshake, and the request line and
   // headers once the first byte arrived (slowloris). body, write: per request.
   std::chrono::seconds idle_timeout{120}, header_timeout{10}, body_timeout{30}, write_timeout{30};
+  // When set, /readyz asks it (after the TLS checks) instead of reporting the World's generation;
+  // `verbose` is true for `/readyz?verbose`. Called on an I/O thread for every probe: it must be
+  // cheap and must not block (cluster mode: informers synced, first World built, bad objects).
+  std::function<Readiness(bool verbose)> readiness;
 };
 
 /// Parsed `listen` value.

@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -331,6 +332,42 @@ TEST_CASE("without a World the server is alive but not ready and refuses reviews
   CHECK(review->status == 503);
   CHECK(review->body == "no SidecarSets loaded\n");
   CHECK(server.server().ready_generation() == 0);
+}
+
+TEST_CASE("a readiness provider decides /readyz and sees ?verbose") {
+  std::atomic<bool> ready{false};
+  ServerOptions options;
+  options.readiness = [&](bool verbose) {
+    Readiness r;
+    r.ready = ready.load();
+    r.text = std::string(r.ready ? "ready" : "not ready: informers syncing") +
+             (verbose ? "\ndetail\n" : "\n");
+    return r;
+  };
+  TestServer server(options, nullptr);
+  auto client = server.client();
+  struct Case {
+    bool ready;
+    std::string path;
+    int status;
+    std::string body;
+  };
+  const std::vector<Case> cases = {
+      {false, "/readyz", 503, "not ready: informers syncing\n"},
+      {false, "/readyz?verbose", 503, "not ready: informers syncing\ndetail\n"},
+      {true, "/readyz", 200, "ready\n"},
+      {true, "/readyz?x=1&verbose=true", 200, "ready\ndetail\n"},
+      {true, "/readyz?verbosely", 200, "ready\n"},
+  };
+  for (const auto& c : cases) {
+    DYNAMIC_SECTION(c.path << (c.ready ? " ready" : " not ready")) {
+      ready = c.ready;
+      auto res = client->Get(c.path.c_str());
+      REQUIRE(res);
+      CHECK(res->status == c.status);
+      CHECK(res->body == c.body);
+    }
+  }
 }
 
 TEST_CASE("with an expired certificate the server starts but is not ready") {
