@@ -14,7 +14,7 @@
 namespace injector {
 
 struct Document {
-  Origin origin;
+  Origin origin;  // document < 0: not from a file (an API object); messages omit it
   Json object;
 };
 
@@ -44,6 +44,19 @@ struct WorldBuild {
 /// partial World is ever produced.
 std::expected<WorldBuild, std::vector<Problem>> build_world(std::vector<Document> documents,
                                                             std::uint64_t generation);
+
+/// A World built from whatever is valid, and why the rest was left out.
+struct TolerantWorldBuild {
+  WorldBuild build;               // build.world is never null
+  std::vector<Problem> problems;  // every problem of every object left out
+};
+
+/// build_world for objects that stand alone (an API server's): each object with a problem is
+/// left out and the others are built. Rule 14 runs in admission order (creationTimestamp, then
+/// name) as validate_conflicts_in_order: of a conflicting pair the older SidecarSet stays and the
+/// newer one is left out with the problem naming the older. Of duplicate names the first stays.
+/// Same conversion, defaults, hashes and messages as build_world.
+TolerantWorldBuild build_world_tolerant(std::vector<Document> documents, std::uint64_t generation);
 
 /// OpenKruise SidecarSet defaulting (§1.3) of one v1beta1 SidecarSet object, in place
 /// (without the hash annotations).

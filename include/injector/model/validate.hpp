@@ -38,4 +38,12 @@ std::vector<FieldProblem> validate_sidecarset(const Json& sidecarset,
 std::vector<std::vector<FieldProblem>> validate_conflicts(
     const std::vector<const Json*>& sidecarsets);
 
+/// Rule 14 as the API server admits SidecarSets one at a time: each of `sidecarsets` (in
+/// admission order) is checked against the earlier ones that were accepted, never against later
+/// ones. Result[i] holds the problems of sidecarsets[i]; empty means accepted (and the ones after
+/// it are checked against it). Same messages as validate_conflicts; the SidecarSet named in a
+/// message is the earliest accepted one it conflicts with.
+std::vector<std::vector<FieldProblem>> validate_conflicts_in_order(
+    const std::vector<const Json*>& sidecarsets);
+
 }  // namespace injector

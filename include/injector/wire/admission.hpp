@@ -60,6 +60,9 @@ std::string encode_review(ReviewVersion version, const AdmissionResponse& respon
 /// Standard base64 with padding (what the API server expects for `response.patch`).
 std::string base64_encode(std::string_view bytes);
 
+/// Standard base64 with padding back to bytes (line breaks ignored); nullopt when malformed.
+std::optional<std::string> base64_decode(std::string_view text);
+
 /// `value` as a JSON string literal, cut to 100 bytes (`"abc..."`), for messages that quote
 /// untrusted input: one message can never grow to megabytes.
 std::string quote_value(std::string_view value);

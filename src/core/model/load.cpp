@@ -405,7 +405,10 @@ Result<std::vector<Document>> parse_documents(std::string_view text, std::string
 
 std::string Problem::to_string() const {
   std::string out = origin.file;
-  out += ": document " + std::to_string(origin.document + 1) + ": ";
+  if (origin.document >= 0) {
+    out += ": document " + std::to_string(origin.document + 1);
+  }
+  out += ": ";
   if (!object.empty()) {
     out += "sidecarset \"" + object + "\": ";
   }

@@ -1260,26 +1260,29 @@ std::string canonical(const Json& v) { return nlohmann::json::parse(v.dump()).du
 
 }  // namespace
 
-std::vector<std::vector<FieldProblem>> validate_conflicts(
-    const std::vector<const Json*>& sidecarsets) {
-  const std::size_t n = sidecarsets.size();
-  std::vector<ConflictView> views;
-  views.reserve(n);
-  for (const Json* ss : sidecarsets) {
-    views.push_back(view_of(*ss));
+namespace {
+
+// Rule 14 over a growing set: add() registers a SidecarSet's containers, volumes and annotation
+// keys, problems_of() checks one against those registered (never against itself). Indices are
+// positions in `sidecarsets`, added in ascending order.
+class ConflictChecker {
+ public:
+  explicit ConflictChecker(const std::vector<const Json*>& sidecarsets) : sets_(sidecarsets) {
+    views_.reserve(sets_.size());
+    for (const Json* ss : sets_) {
+      views_.push_back(view_of(*ss));
+    }
   }
-  std::unordered_map<std::string, Holders> containers;
-  std::unordered_map<std::string, Holders> volumes;
-  std::unordered_map<std::string, Holders> annotations;  // non-Retain keys only, as upstream
-  for (std::size_t i = 0; i < n; ++i) {
-    const Json& spec = member(*sidecarsets[i], "spec");
+
+  void add(std::size_t i) {
+    const Json& spec = member(*sets_[i], "spec");
     for (const char* k : {"initContainers", "containers"}) {
       for (const auto& c : list(spec, k)) {
-        containers[member_string(c, "name")].add(i, views[i], "");
+        containers_[member_string(c, "name")].add(i, views_[i], "");
       }
     }
     for (const auto& v : list(spec, "volumes")) {
-      volumes[member_string(v, "name")].add(i, views[i], canonical(v));
+      volumes_[member_string(v, "name")].add(i, views_[i], canonical(v));
     }
     for (const auto& p : list(spec, "patchPodMetadata")) {
       const std::string policy = member_string(p, "patchPolicy");
@@ -1287,31 +1290,21 @@ std::vector<std::vector<FieldProblem>> validate_conflicts(
         continue;
       }
       for (const auto& [key, value] : member(p, "annotations").items()) {
-        Holders& h = annotations[key];
+        Holders& h = annotations_[key];
         if (!h.all.empty() && h.all.back() == i) {
           if (policy == "Overwrite") {
             h.detail[i] = policy;
           }
           continue;
         }
-        h.add(i, views[i], policy);
+        h.add(i, views_[i], policy);
       }
     }
   }
-  // The first other holder (in name order) that may select the same pods and passes `conflicts`.
-  auto first_other = [&](const Holders& h, std::size_t self,
-                         auto&& conflicts) -> const ConflictView* {
-    for (std::size_t j : h.candidates(views[self])) {
-      if (j != self && conflicts(j) && may_collide(views[self], views[j])) {
-        return &views[j];
-      }
-    }
-    return nullptr;
-  };
 
-  std::vector<std::vector<FieldProblem>> out(n);
-  for (std::size_t i = 0; i < n; ++i) {
-    const Json& spec = member(*sidecarsets[i], "spec");
+  std::vector<FieldProblem> problems_of(std::size_t i) const {
+    std::vector<FieldProblem> out;
+    const Json& spec = member(*sets_[i], "spec");
     // Upstream compares init containers with init containers and containers with containers; a
     // name shared across the two lists would also give the pod a duplicate name, so any shared
     // container name is a conflict here.
@@ -1319,21 +1312,20 @@ std::vector<std::vector<FieldProblem>> validate_conflicts(
       const Json& cs = list(spec, k);
       for (std::size_t c = 0; c < cs.size(); ++c) {
         const std::string name = member_string(cs[c], "name");
-        if (const auto* other =
-                first_other(containers[name], i, [](std::size_t) { return true; })) {
-          out[i].push_back(FieldProblem{idx(std::string("spec.") + k, c) + ".name",
-                                        "container " + name + " already exist in " + other->name});
+        if (const auto* other = first_other(containers_, name, i,
+                                            [](const Holders&, std::size_t) { return true; })) {
+          out.push_back(FieldProblem{idx(std::string("spec.") + k, c) + ".name",
+                                     "container " + name + " already exist in " + other->name});
         }
       }
     }
     const Json& vs = list(spec, "volumes");
     for (std::size_t v = 0; v < vs.size(); ++v) {
       const std::string name = member_string(vs[v], "name");
-      const Holders& h = volumes[name];
       const std::string mine = canonical(vs[v]);
-      auto differs = [&](std::size_t j) { return h.detail.at(j) != mine; };
-      if (const auto* other = first_other(h, i, differs)) {
-        out[i].push_back(
+      auto differs = [&](const Holders& h, std::size_t j) { return h.detail.at(j) != mine; };
+      if (const auto* other = first_other(volumes_, name, i, differs)) {
+        out.push_back(
             FieldProblem{idx("spec.volumes", v),
                          "volume " + name + " is in conflict with sidecarset " + other->name});
       }
@@ -1345,16 +1337,69 @@ std::vector<std::vector<FieldProblem>> validate_conflicts(
         continue;
       }
       for (const auto& [key, value] : member(patches[p], "annotations").items()) {
-        const Holders& h = annotations[key];
-        auto overwrites = [&](std::size_t j) {
+        auto overwrites = [&](const Holders& h, std::size_t j) {
           return policy == "Overwrite" || h.detail.at(j) == "Overwrite";
         };
-        if (const auto* other = first_other(h, i, overwrites)) {
-          out[i].push_back(
+        if (const auto* other = first_other(annotations_, key, i, overwrites)) {
+          out.push_back(
               FieldProblem{idx("spec.patchPodMetadata", p),
                            "annotation " + key + " is in conflict with sidecarset " + other->name});
         }
       }
+    }
+    return out;
+  }
+
+ private:
+  using HolderMap = std::unordered_map<std::string, Holders>;
+
+  // The first other holder of `key` (in index order) that may select the same pods and passes
+  // `conflicts`.
+  template <class Conflicts>
+  const ConflictView* first_other(const HolderMap& map, const std::string& key, std::size_t self,
+                                  Conflicts&& conflicts) const {
+    const auto it = map.find(key);
+    if (it == map.end()) {
+      return nullptr;
+    }
+    for (std::size_t j : it->second.candidates(views_[self])) {
+      if (j != self && conflicts(it->second, j) && may_collide(views_[self], views_[j])) {
+        return &views_[j];
+      }
+    }
+    return nullptr;
+  }
+
+  const std::vector<const Json*>& sets_;
+  std::vector<ConflictView> views_;
+  HolderMap containers_;
+  HolderMap volumes_;
+  HolderMap annotations_;  // non-Retain keys only, as upstream
+};
+
+}  // namespace
+
+std::vector<std::vector<FieldProblem>> validate_conflicts(
+    const std::vector<const Json*>& sidecarsets) {
+  ConflictChecker checker(sidecarsets);
+  for (std::size_t i = 0; i < sidecarsets.size(); ++i) {
+    checker.add(i);
+  }
+  std::vector<std::vector<FieldProblem>> out(sidecarsets.size());
+  for (std::size_t i = 0; i < sidecarsets.size(); ++i) {
+    out[i] = checker.problems_of(i);
+  }
+  return out;
+}
+
+std::vector<std::vector<FieldProblem>> validate_conflicts_in_order(
+    const std::vector<const Json*>& sidecarsets) {
+  ConflictChecker checker(sidecarsets);
+  std::vector<std::vector<FieldProblem>> out(sidecarsets.size());
+  for (std::size_t i = 0; i < sidecarsets.size(); ++i) {
+    out[i] = checker.problems_of(i);
+    if (out[i].empty()) {
+      checker.add(i);
     }
   }
   return out;

@@ -15,7 +15,7 @@ namespace injector {
 namespace {
 
 std::string where(const Origin& o) {
-  return o.file + ": document " + std::to_string(o.document + 1);
+  return o.document < 0 ? o.file : o.file + ": document " + std::to_string(o.document + 1);
 }
 
 struct Loaded {
@@ -91,12 +91,24 @@ void ensure_hashes(Json& ss) {
   }
 }
 
-}  // namespace
+// Creation order for rule 14 in tolerant builds: the API server admitted the older SidecarSet
+// first (RFC 3339 UTC timestamps compare as text); ties and objects without one by name.
+bool admitted_before(const Loaded& a, const Loaded& b) {
+  const std::string ta = member_string(member(a.object, "metadata"), "creationTimestamp");
+  const std::string tb = member_string(member(b.object, "metadata"), "creationTimestamp");
+  return ta != tb ? ta < tb : a.name < b.name;
+}
 
-std::expected<WorldBuild, std::vector<Problem>> build_world(std::vector<Document> documents,
-                                                            std::uint64_t generation) {
-  std::vector<Problem> problems;
+enum class Mode { kStrict, kTolerant };
+
+struct Built {
   WorldBuild build;
+  std::vector<Problem> problems;
+};
+
+Built build(std::vector<Document> documents, std::uint64_t generation, Mode mode) {
+  Built out;
+  std::vector<Problem>& problems = out.problems;
   auto world = std::make_shared<World>();
   world->generation = generation;
   std::vector<Loaded> loaded;
@@ -125,7 +137,8 @@ std::expected<WorldBuild, std::vector<Problem>> build_world(std::vector<Document
                                          " is also defined in " +
                                          where(loaded[it->second].origin)});
           l.valid = false;
-          loaded[it->second].valid = false;
+          // Strict: neither copy is used. Tolerant: the first one stays.
+          loaded[it->second].valid = mode == Mode::kTolerant && loaded[it->second].valid;
         }
       }
       loaded.push_back(std::move(l));
@@ -157,8 +170,8 @@ std::expected<WorldBuild, std::vector<Problem>> build_world(std::vector<Document
       }
       world->revisions.push_back(std::move(*r));
     } else {
-      build.notes.push_back("skipped kind " + kind + " (apiVersion " + api + ") in " +
-                            where(doc.origin));
+      out.build.notes.push_back("skipped kind " + kind + " (apiVersion " + api + ") in " +
+                                where(doc.origin));
     }
   }
 
@@ -175,35 +188,67 @@ std::expected<WorldBuild, std::vector<Problem>> build_world(std::vector<Document
       problems.push_back(Problem{l.origin, l.name, std::move(p.field), std::move(p.message)});
     }
   }
-  // Rule 14 among the SidecarSets that passed rules 1-13 (upstream runs it only then).
-  std::vector<const Json*> valid;
+  // Rule 14 among the SidecarSets that passed rules 1-13 (upstream runs it only then). Strict:
+  // every member of a conflicting pair is a problem. Tolerant: as the API server would have
+  // admitted them, the older one stays and the newer one is the problem.
   std::vector<std::size_t> valid_index;
   for (std::size_t i = 0; i < loaded.size(); ++i) {
     if (loaded[i].valid) {
-      valid.push_back(&loaded[i].object);
       valid_index.push_back(i);
     }
   }
-  auto conflicts = validate_conflicts(valid);
+  if (mode == Mode::kTolerant) {
+    std::sort(valid_index.begin(), valid_index.end(),
+              [&](std::size_t a, std::size_t b) { return admitted_before(loaded[a], loaded[b]); });
+  }
+  std::vector<const Json*> valid;
+  valid.reserve(valid_index.size());
+  for (std::size_t i : valid_index) {
+    valid.push_back(&loaded[i].object);
+  }
+  auto conflicts =
+      mode == Mode::kStrict ? validate_conflicts(valid) : validate_conflicts_in_order(valid);
   for (std::size_t k = 0; k < conflicts.size(); ++k) {
-    const Loaded& l = loaded[valid_index[k]];
+    Loaded& l = loaded[valid_index[k]];
+    if (!conflicts[k].empty()) {
+      l.valid = false;
+    }
     for (auto& p : conflicts[k]) {
       problems.push_back(Problem{l.origin, l.name, std::move(p.field), std::move(p.message)});
     }
   }
-  if (!problems.empty()) {
-    return std::unexpected(std::move(problems));
+  if (mode == Mode::kStrict && !problems.empty()) {
+    return out;
   }
 
   for (auto& l : loaded) {
+    if (!l.valid) {
+      continue;
+    }
     ensure_hashes(l.object);
     world->sidecarsets.push_back(make_sidecarset(std::move(l)));
   }
   std::sort(world->sidecarsets.begin(), world->sidecarsets.end(),
             [](const SidecarSet& a, const SidecarSet& b) { return a.name < b.name; });
   world->index = build_match_index(world->sidecarsets);
-  build.world = std::move(world);
-  return build;
+  out.build.world = std::move(world);
+  return out;
+}
+
+}  // namespace
+
+std::expected<WorldBuild, std::vector<Problem>> build_world(std::vector<Document> documents,
+                                                            std::uint64_t generation) {
+  Built built = build(std::move(documents), generation, Mode::kStrict);
+  if (!built.problems.empty()) {
+    return std::unexpected(std::move(built.problems));
+  }
+  return std::move(built.build);
+}
+
+TolerantWorldBuild build_world_tolerant(std::vector<Document> documents, std::uint64_t generation) {
+  Built built = build(std::move(documents), generation, Mode::kTolerant);
+  return TolerantWorldBuild{std::move(built.build), std::move(built.problems)};
 }
 
 Labels World::namespace_labels(std::string_view ns) const {

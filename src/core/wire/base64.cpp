@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -46,6 +47,42 @@ std::string base64_encode(std::string_view bytes) {
     out.push_back(kAlphabet[(group >> 12) & 0x3F]);
     out.push_back(kAlphabet[(group >> 6) & 0x3F]);
     out.push_back('=');
+  }
+  return out;
+}
+
+std::optional<std::string> base64_decode(std::string_view text) {
+  // Go's base64.StdEncoding (what a kubeconfig's *-data fields and Secret data use), tolerating
+  // line breaks as its decoder does.
+  std::string out;
+  out.reserve(text.size() / 4 * 3);
+  std::uint32_t acc = 0;
+  int bits = 0;
+  std::size_t symbols = 0;
+  std::size_t pads = 0;
+  for (const char c : text) {
+    if (c == '\n' || c == '\r') {
+      continue;
+    }
+    if (c == '=') {
+      ++pads;
+      ++symbols;
+      continue;
+    }
+    const auto pos = kAlphabet.find(c);
+    if (pos == std::string_view::npos || pads > 0) {
+      return std::nullopt;  // a foreign character, or data after padding
+    }
+    acc = (acc << 6) | static_cast<std::uint32_t>(pos);
+    bits += 6;
+    ++symbols;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push_back(static_cast<char>((acc >> bits) & 0xFF));
+    }
+  }
+  if (symbols % 4 != 0 || pads > 2) {
+    return std::nullopt;
   }
   return out;
 }

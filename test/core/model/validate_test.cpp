@@ -533,7 +533,7 @@ TEST_CASE("wrong JSON shapes are reported alone, as a decode failure") {
 
 namespace {
 
-std::vector<std::string> conflicts(const std::vector<const char*>& patches) {
+std::vector<std::string> conflicts(const std::vector<const char*>& patches, bool in_order = false) {
   std::vector<Json> objects;
   for (std::size_t i = 0; i < patches.size(); ++i) {
     objects.push_back(make(patches[i]));
@@ -543,7 +543,8 @@ std::vector<std::string> conflicts(const std::vector<const char*>& patches) {
     ptrs.push_back(&o);
   }
   std::vector<std::string> out;
-  auto result = injector::validate_conflicts(ptrs);
+  auto result =
+      in_order ? injector::validate_conflicts_in_order(ptrs) : injector::validate_conflicts(ptrs);
   for (std::size_t i = 0; i < result.size(); ++i) {
     for (const auto& p : result[i]) {
       out.push_back(objects[i]["metadata"]["name"].get<std::string>() + " " + p.field + ": " +
@@ -651,5 +652,39 @@ TEST_CASE("validation rule 14: conflicts between SidecarSets") {
   };
   for (const auto& c : cases) {
     DYNAMIC_SECTION(c.name) { CHECK(conflicts(c.sidecarsets) == c.problems); }
+  }
+}
+
+TEST_CASE("validation rule 14 in admission order: each checked against the accepted earlier ones") {
+  struct OrderCase {
+    const char* name;
+    std::vector<const char*> sidecarsets;
+    std::vector<std::string> problems;
+  };
+  const OrderCase cases[] = {
+      {"the later of a pair is the one refused",
+       {R"({"metadata": {"name": "b"}})", R"({"metadata": {"name": "a"}})"},
+       {"a spec.containers[0].name: container test-sidecar already exist in b"}},
+      {"a refused SidecarSet does not refuse the ones after it",
+       {R"({"metadata": {"name": "a"}, "spec": {"selector": {"matchLabels": {"app": "x"}}}})",
+        R"({"metadata": {"name": "b"}, "spec": {"selector": {"matchLabels": {"app": "x"}},
+            "containers": [{"name": "test-sidecar", "image": "i"}, {"name": "y", "image": "i"}],
+            "volumes": null}})",
+        R"({"metadata": {"name": "c"}, "spec": {"selector": {"matchLabels": {"app": "x"}},
+            "containers": [{"name": "y", "image": "i"}], "volumes": null}})"},
+       {"b spec.containers[0].name: container test-sidecar already exist in a"}},
+      {"the message names the earliest accepted one",
+       {R"({"metadata": {"name": "z"}})",
+        R"({"metadata": {"name": "m"}, "spec": {"selector": {"matchLabels": {"app": "other"}}}})",
+        R"({"metadata": {"name": "a"}, "spec": {"selector": {"matchExpressions": [
+            {"key": "app", "operator": "Exists"}]}}})"},
+       {"a spec.containers[0].name: container test-sidecar already exist in z"}},
+      {"no conflict: all accepted",
+       {R"({"metadata": {"name": "a"}})",
+        R"({"metadata": {"name": "b"}, "spec": {"selector": {"matchLabels": {"app": "other"}}}})"},
+       {}},
+  };
+  for (const auto& c : cases) {
+    DYNAMIC_SECTION(c.name) { CHECK(conflicts(c.sidecarsets, true) == c.problems); }
   }
 }

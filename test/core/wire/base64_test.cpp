@@ -61,3 +61,33 @@ TEST_CASE("base64_encode agrees with OpenSSL for every length and byte value") {
     bytes.push_back(static_cast<char>((length * 37 + 11) % 256));
   }
 }
+
+TEST_CASE("base64_decode reverses base64_encode and refuses what Go's StdEncoding refuses") {
+  for (std::size_t n = 0; n < 300; ++n) {
+    std::string bytes;
+    for (std::size_t i = 0; i < n; ++i) {
+      bytes.push_back(static_cast<char>((i * 37 + n) & 0xFF));
+    }
+    const auto decoded = injector::base64_decode(injector::base64_encode(bytes));
+    REQUIRE(decoded.has_value());
+    CHECK(*decoded == bytes);
+  }
+  struct Bad {
+    const char* text;
+    std::optional<std::string> expected;
+  };
+  const std::vector<Bad> cases = {
+      {"Zm9vYmFy", "foobar"},
+      {"Zm9v\nYmFy\n", "foobar"},
+      {"Zg==", "f"},
+      {"Zm8=", "fo"},
+      {"Zg", std::nullopt},
+      {"Zm9v!mFy", std::nullopt},
+      {"Zg==Zg==", std::nullopt},
+      {"Z===", std::nullopt},
+      {"Zm9-", std::nullopt},
+  };
+  for (const auto& c : cases) {
+    DYNAMIC_SECTION(c.text) { CHECK(injector::base64_decode(c.text) == c.expected); }
+  }
+}
