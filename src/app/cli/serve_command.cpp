@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "cli/options.hpp"
+#include "cli/serve_cluster.hpp"
 #include "injector/model/load.hpp"
 #include "server/log.hpp"
 #include "server/server.hpp"
@@ -19,17 +20,31 @@ namespace injector::cli {
 namespace {
 
 constexpr std::string_view kServeHelp = R"(Usage:
-  sidecarset-injector serve --sidecarsets PATH... --tls-cert FILE --tls-key FILE [options]
+  sidecarset-injector serve [--sidecarsets PATH... | --kubeconfig FILE] --tls-cert FILE --tls-key FILE [options]
 
 Runs the mutating admission webhook over HTTPS (TLS 1.2+): POST /mutate-pod answers
 AdmissionReview requests (admission.k8s.io/v1 and v1beta1), GET /healthz reports the process
-alive, GET /readyz reports the SidecarSets generation in use. The sources are polled and reloaded
-on change; an invalid change is logged and the last good SidecarSets keep serving. SIGTERM or
-SIGINT stops accepting, finishes in-flight reviews and exits 0. Bad SidecarSets or TLS material
-at startup exit 2.
+alive, GET /readyz reports the SidecarSets generation in use. SIGTERM or SIGINT stops
+accepting, finishes in-flight reviews and exits 0. Bad SidecarSets (file mode), a bad
+kubeconfig or TLS material at startup exit 2.
+
+File mode (--sidecarsets): the sources are polled and reloaded on change; an invalid change is
+logged and the last good SidecarSets keep serving.
+
+Cluster mode (--kubeconfig FILE, or neither option inside a pod: the in-cluster service
+account): SidecarSets (apps.kruise.io v1beta1, else v1alpha1), Namespaces and the
+ControllerRevisions of --revision-namespace are listed and watched; every change is served
+within moments. A SidecarSet that fails validation is left out (logged, and listed by
+/readyz?verbose) while the others serve. /readyz fails until everything was listed once; during
+an API server outage the last state keeps serving.
 
 Options:
-  --sidecarsets PATH     SidecarSet file or directory (repeat, or separate with commas); required
+  --sidecarsets PATH     SidecarSet file or directory (repeat, or separate with commas)
+  --kubeconfig FILE      read the cluster through this kubeconfig (its current context)
+  --revision-namespace NS
+                         namespace of the SidecarSets' ControllerRevisions (default kruise-system)
+  --kube-insecure-skip-tls-verify
+                         DANGEROUS: do not verify the API server's certificate
   --tls-cert FILE        PEM serving certificate (chain); required
   --tls-key FILE         PEM private key of the certificate; required
   --listen HOST:PORT     address to listen on (default 0.0.0.0:8443; [::]:8443 for IPv6)
@@ -43,6 +58,8 @@ Options:
 Example:
   sidecarset-injector serve --sidecarsets /etc/sidecarsets --tls-cert certs/tls.crt \
       --tls-key certs/tls.key --listen 127.0.0.1:8443
+  sidecarset-injector serve --kubeconfig ~/.kube/config --tls-cert certs/tls.crt \
+      --tls-key certs/tls.key
 )";
 
 std::vector<std::pair<std::string, std::string>> count_fields(std::uint64_t generation,
@@ -83,6 +100,7 @@ int run_serve(const std::vector<std::string>& args, std::ostream& out, std::ostr
                                                             cxxopts::value<std::string>())(
       "log-format", "", cxxopts::value<std::string>())("log-level", "",
                                                        cxxopts::value<std::string>())("h,help", "");
+  add_cluster_options(options);
   auto parsed = parse(options, args);
   if (!parsed) {
     return usage_error(err, kCmd, parsed.error());
@@ -96,8 +114,9 @@ int run_serve(const std::vector<std::string>& args, std::ostream& out, std::ostr
     return usage_error(err, kCmd, "unexpected argument '" + parsed->positional.front() + "'");
   }
   std::vector<std::string> paths = path_option(r);
-  if (paths.empty()) {
-    return usage_error(err, kCmd, "--sidecarsets is required");
+  auto cluster = cluster_settings(r, !paths.empty());
+  if (!cluster) {
+    return usage_error(err, kCmd, cluster.error());
   }
   ServerOptions server_options;
   auto cert = string_option(r, "tls-cert");
@@ -137,6 +156,9 @@ int run_serve(const std::vector<std::string>& args, std::ostream& out, std::ostr
   }
 
   init_logging(*format, level);
+  if (*cluster) {
+    return serve_cluster(**cluster, std::move(server_options));
+  }
   // The baseline is taken before reading, so a change made while loading is reloaded later.
   std::string baseline = fingerprint(paths);
   auto loaded = load_world(paths, 1);
