@@ -29,15 +29,14 @@ std::string env(const char* name) {
 
 void add_cluster_options(cxxopts::Options& options) {
   options.add_options()("kubeconfig", "", cxxopts::value<std::string>())(
-      "revision-namespace", "", cxxopts::value<std::string>())("kube-insecure-skip-tls-verify",
-                                                               "");
+      "revision-namespace", "", cxxopts::value<std::string>())("kube-insecure-skip-tls-verify", "");
 }
 
 std::expected<std::optional<ClusterSettings>, std::string> cluster_settings(
     const cxxopts::ParseResult& r, bool have_sidecarset_paths) {
   auto kubeconfig = string_option(r, "kubeconfig");
-  const bool cluster_flags = r.count("revision-namespace") != 0 ||
-                             r.count("kube-insecure-skip-tls-verify") != 0;
+  const bool cluster_flags =
+      r.count("revision-namespace") != 0 || r.count("kube-insecure-skip-tls-verify") != 0;
   if (have_sidecarset_paths) {
     if (kubeconfig) {
       return std::unexpected(

@@ -14,9 +14,8 @@ std::chrono::milliseconds Backoff::next(Clock::time_point now, double random01) 
   }
   last_ = now;
   const auto base = current_;
-  const auto grown = std::chrono::milliseconds(
-      static_cast<std::chrono::milliseconds::rep>(static_cast<double>(current_.count()) *
-                                                  policy_.factor));
+  const auto grown = std::chrono::milliseconds(static_cast<std::chrono::milliseconds::rep>(
+      static_cast<double>(current_.count()) * policy_.factor));
   current_ = std::min(grown, policy_.cap);
   const double r = std::clamp(random01, 0.0, 1.0);
   return std::chrono::milliseconds(static_cast<std::chrono::milliseconds::rep>(

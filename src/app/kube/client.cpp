@@ -5,9 +5,9 @@
 
 #include <atomic>
 #include <future>
+#include <limits>
 #include <mutex>
 #include <optional>
-#include <limits>
 #include <set>
 #include <thread>
 #include <vector>
@@ -73,8 +73,7 @@ struct Raw {
 class Exchange;
 
 struct Client::Impl {
-  explicit Impl(Options opts)
-      : options(std::move(opts)), work(net::make_work_guard(ioc)) {}
+  explicit Impl(Options opts) : options(std::move(opts)), work(net::make_work_guard(ioc)) {}
 
   Options options;
   ServerAddress address;
@@ -86,9 +85,9 @@ struct Client::Impl {
   std::thread thread;
   std::thread::id thread_id;
   std::atomic<bool> stopping{false};
-  std::set<std::shared_ptr<Exchange>> live;        // I/O thread only
+  std::set<std::shared_ptr<Exchange>> live;             // I/O thread only
   std::set<std::shared_ptr<net::steady_timer>> timers;  // I/O thread only
-  std::mutex stop_mutex;  // serialises stop()
+  std::mutex stop_mutex;                                // serialises stop()
   bool joined = false;
   std::mutex post_mutex;  // posting vs. stop()
   bool posting_closed = false;
@@ -125,8 +124,8 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
         chunk_(kReadChunk) {}
 
   void start() {
-    const auto timeout = request_.timeout.count() != 0 ? request_.timeout
-                                                       : client_.options.request_timeout;
+    const auto timeout =
+        request_.timeout.count() != 0 ? request_.timeout : client_.options.request_timeout;
     deadline_.expires_after(timeout);
     deadline_.async_wait([self = shared_from_this()](beast::error_code ec) {
       if (!ec && !self->headers_done_) {
@@ -187,10 +186,9 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
         !ok) {
       return fail_message(ok.error().message);
     }
-    stream_.async_handshake(ssl::stream_base::client,
-                            [self = shared_from_this()](beast::error_code hec) {
-                              self->on_handshake(hec);
-                            });
+    stream_.async_handshake(
+        ssl::stream_base::client,
+        [self = shared_from_this()](beast::error_code hec) { self->on_handshake(hec); });
   }
 
   void on_handshake(beast::error_code ec) {
@@ -224,10 +222,9 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
     req_.keep_alive(false);
     req_.body() = request_.body;
     req_.prepare_payload();
-    http::async_write(stream_, req_,
-                      [self = shared_from_this()](beast::error_code wec, std::size_t) {
-                        self->on_write(wec);
-                      });
+    http::async_write(
+        stream_, req_,
+        [self = shared_from_this()](beast::error_code wec, std::size_t) { self->on_write(wec); });
   }
 
   void on_write(beast::error_code ec) {
@@ -238,10 +235,9 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
     parser_->header_limit(kHeaderLimit);
     // Checked per piece below; a watch body has no end.
     parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
-    http::async_read_header(stream_, buffer_, *parser_,
-                            [self = shared_from_this()](beast::error_code rec, std::size_t) {
-                              self->on_header(rec);
-                            });
+    http::async_read_header(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code rec, std::size_t) { self->on_header(rec); });
   }
 
   void on_header(beast::error_code ec) {
@@ -274,10 +270,9 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
     body.data = chunk_.data();
     body.size = chunk_.size();
     body.more = true;
-    http::async_read_some(stream_, buffer_, *parser_,
-                          [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                            self->on_read(ec);
-                          });
+    http::async_read_some(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
   }
 
   void on_read(beast::error_code ec) {
@@ -294,9 +289,8 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
           return finish();
         }
       } else {
-        const std::size_t limit = raw_.status >= 200 && raw_.status < 300
-                                      ? client_.options.max_body
-                                      : kErrorBodyLimit;
+        const std::size_t limit =
+            raw_.status >= 200 && raw_.status < 300 ? client_.options.max_body : kErrorBodyLimit;
         if (raw_.body.size() + piece.size() > limit) {
           if (raw_.status >= 200 && raw_.status < 300) {
             return fail_message("answer body over " + std::to_string(limit) + " bytes");
@@ -624,8 +618,7 @@ void Client::stop() {
   impl_->joined = true;
 }
 
-void Client::async_request(HttpRequest request,
-                           std::function<void(ApiResult<HttpResponse>)> done) {
+void Client::async_request(HttpRequest request, std::function<void(ApiResult<HttpResponse>)> done) {
   const std::string method = request.method;
   const std::string target = request.target;
   auto call = std::make_shared<Call>(
@@ -642,13 +635,15 @@ void Client::async_request(HttpRequest request,
 
 ApiResult<HttpResponse> Client::request(HttpRequest request) {
   if (on_io_thread()) {
-    return std::unexpected(ApiError{{}, request.method + " " + request.target +
-                                            ": blocking request on the client's I/O thread"});
+    return std::unexpected(ApiError{
+        {},
+        request.method + " " + request.target + ": blocking request on the client's I/O thread"});
   }
   std::promise<ApiResult<HttpResponse>> promise;
   auto future = promise.get_future();
-  async_request(std::move(request),
-                [&promise](ApiResult<HttpResponse> result) { promise.set_value(std::move(result)); });
+  async_request(std::move(request), [&promise](ApiResult<HttpResponse> result) {
+    promise.set_value(std::move(result));
+  });
   return future.get();
 }
 
@@ -656,10 +651,9 @@ std::shared_ptr<WatchHandle> Client::watch(HttpRequest request,
                                            std::function<bool(std::string_view)> on_data,
                                            std::function<void(const WatchEnd&)> on_end) {
   const std::string target = request.target;
-  auto call = std::make_shared<Call>(*impl_, std::move(request), std::move(on_data),
-                                     [target, on_end = std::move(on_end)](Raw raw) {
-                                       on_end(watch_end_of(target, raw));
-                                     });
+  auto call = std::make_shared<Call>(
+      *impl_, std::move(request), std::move(on_data),
+      [target, on_end = std::move(on_end)](Raw raw) { on_end(watch_end_of(target, raw)); });
   if (!impl_->post([call] { call->attempt(); })) {
     call->deliver_cancelled();
   }

@@ -186,9 +186,9 @@ void ClusterSource::start_informers(const std::string& sidecarset_version) {
     }
   }
   informers_ready_.store(true);
-  log_event(spdlog::level::info, "reading the cluster",
-            {{"sidecarsets", sidecarset_resource_},
-             {"revision_namespace", options_.revision_namespace}});
+  log_event(
+      spdlog::level::info, "reading the cluster",
+      {{"sidecarsets", sidecarset_resource_}, {"revision_namespace", options_.revision_namespace}});
   for (auto& informer : informers_) {
     informer->start();
   }
@@ -238,8 +238,6 @@ void ClusterSource::build_once() {
   const auto previous = holder_.get();
   const std::uint64_t generation = (previous ? previous->generation : 0) + 1;
   TolerantWorldBuild built = build_cluster_world(objects, generation);
-  holder_.set(built.build.world);
-  ++builds_;
 
   BuildReport report;
   report.generation = generation;
@@ -270,16 +268,22 @@ void ClusterSource::build_once() {
     }
   }
   logged_problems_ = std::move(current);
+  const BuildReport logged = report;
+  {
+    // The report and the World change together: /readyz never describes another generation.
+    const std::lock_guard lock(mutex_);
+    report_ = std::move(report);
+    built_at_ = std::chrono::system_clock::now();
+    holder_.set(built.build.world);
+    ++builds_;
+  }
   log_event(spdlog::level::info, "sidecarsets updated from the cluster",
             {{"generation", std::to_string(generation)},
-             {"sidecarsets", std::to_string(report.sidecarsets)},
-             {"left_out", std::to_string(left_out.size())},
-             {"namespaces", std::to_string(report.namespaces)},
-             {"revisions", std::to_string(report.revisions)},
-             {"build_ms", std::to_string(report.duration.count() / 1000)}});
-  const std::lock_guard lock(mutex_);
-  report_ = std::move(report);
-  built_at_ = std::chrono::system_clock::now();
+             {"sidecarsets", std::to_string(logged.sidecarsets)},
+             {"left_out", std::to_string(logged.left_out)},
+             {"namespaces", std::to_string(logged.namespaces)},
+             {"revisions", std::to_string(logged.revisions)},
+             {"build_ms", std::to_string(logged.duration.count() / 1000)}});
 }
 
 Readiness ClusterSource::readiness(bool verbose) const {
@@ -319,9 +323,9 @@ Readiness ClusterSource::readiness(bool verbose) const {
   }
   r.ready = true;
   r.text = "ready generation=" + std::to_string(report_.generation) +
-           " last-sync=" + rfc3339(*built_at_) + " sidecarsets=" +
-           std::to_string(report_.sidecarsets) + " left-out=" +
-           std::to_string(report_.left_out) + "\n" + details;
+           " last-sync=" + rfc3339(*built_at_) +
+           " sidecarsets=" + std::to_string(report_.sidecarsets) +
+           " left-out=" + std::to_string(report_.left_out) + "\n" + details;
   return r;
 }
 

@@ -138,8 +138,8 @@ Result<ApiConfig> parse_kubeconfig(std::string_view text, std::string_view file,
     return fail("config", in_context + ": " + address.error().message);
   }
   if (!member_string(*cluster, "proxy-url").empty()) {
-    return fail("config", in_context + ": cluster \"" + cluster_name +
-                              "\": proxy-url is not supported");
+    return fail("config",
+                in_context + ": cluster \"" + cluster_name + "\": proxy-url is not supported");
   }
   out.tls_server_name = member_string(*cluster, "tls-server-name");
   out.insecure_skip_tls_verify = is_true(member(*cluster, "insecure-skip-tls-verify"));

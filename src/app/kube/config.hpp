@@ -15,10 +15,10 @@ struct ApiConfig {
   std::string server;  // https://host[:port][/prefix]
   // Trust: PEM text (from *-data) or a file to read; neither = the system's roots.
   std::string ca_pem, ca_file;
-  std::string cert_pem, cert_file;  // client certificate (PEM chain)
-  std::string key_pem, key_file;    // its key
-  std::string token, token_file;    // bearer token, or a file re-read when it changes
-  std::string tls_server_name;      // overrides the name checked in the server's certificate
+  std::string cert_pem, cert_file;        // client certificate (PEM chain)
+  std::string key_pem, key_file;          // its key
+  std::string token, token_file;          // bearer token, or a file re-read when it changes
+  std::string tls_server_name;            // overrides the name checked in the server's certificate
   bool insecure_skip_tls_verify = false;  // as the kubeconfig asks; honoured only with the flag
   std::string namespace_name;             // the context's (or the service account's) namespace
   std::string source;                     // for messages: kubeconfig "F" context "C" / in-cluster

@@ -150,8 +150,7 @@ Result<void> configure_tls(SSL_CTX* ctx, const ApiConfig& config, bool insecure)
     return std::unexpected(key.error());
   }
   if (!cert->empty()) {
-    return use_client_certificate(ctx, *cert, *key,
-                                  name_of("client-certificate", config.cert_file),
+    return use_client_certificate(ctx, *cert, *key, name_of("client-certificate", config.cert_file),
                                   name_of("client-key", config.key_file));
   }
   return {};

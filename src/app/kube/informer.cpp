@@ -119,9 +119,8 @@ void Informer::on_page(ApiResult<HttpResponse> result, bool after_expired_contin
   }
   auto page = decode_list(result->body, options_.resource.kind, options_.resource.api_version());
   if (!page) {
-    const std::string message =
-        "GET " + resource_path(options_.resource, options_.namespace_name) + ": " +
-        page.error().message;
+    const std::string message = "GET " + resource_path(options_.resource, options_.namespace_name) +
+                                ": " + page.error().message;
     update_status([&](InformerStatus& s) {
       s.last_error = message;
       ++s.failures;
@@ -211,8 +210,7 @@ void Informer::watch() {
 }
 
 bool Informer::on_line(std::string_view line) {
-  auto event =
-      decode_watch_event(line, options_.resource.kind, options_.resource.api_version());
+  auto event = decode_watch_event(line, options_.resource.kind, options_.resource.api_version());
   if (!event) {
     watch_error_ = event.error().message;
     note({InformerNotice::Kind::kBadEvent, watch_error_, {}});
@@ -276,16 +274,17 @@ void Informer::on_watch_end(const WatchEnd& end) {
     // The resourceVersion is older than the server keeps: only a new list can catch up.
     update_status([](InformerStatus& s) { ++s.failures; });
     note({InformerNotice::Kind::kWatchExpired,
-          watch_error_.empty() ? end.message : watch_error_, {}});
+          watch_error_.empty() ? end.message : watch_error_,
+          {}});
     return list("", false);
   }
-  const bool progressed = watch_events_ > 0 ||
-                          std::chrono::steady_clock::now() - watch_started_ >= kShortWatch;
+  const bool progressed =
+      watch_events_ > 0 || std::chrono::steady_clock::now() - watch_started_ >= kShortWatch;
   const bool error_event = !watch_error_.empty();  // an ERROR event or an undecodable line
   if (end.kind == WatchEnd::Kind::kClosed && progressed && !error_event) {
     return watch();  // timeoutSeconds ran out, or the server closed: resume at once
   }
-  std::string message = !watch_error_.empty() ? watch_error_
+  std::string message = !watch_error_.empty()  ? watch_error_
                         : !end.message.empty() ? end.message
                                                : "watch closed at once";
   update_status([&](InformerStatus& s) {

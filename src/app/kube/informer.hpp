@@ -33,7 +33,7 @@ struct InformerOptions {
   std::string namespace_name;  // "" = all namespaces (or cluster-scoped)
   std::string label_selector;
   std::string field_selector;
-  std::size_t page_size = 500;  // client-go's pager default
+  std::size_t page_size = 500;                  // client-go's pager default
   std::chrono::seconds min_watch_timeout{300};  // reflector: timeoutSeconds in [5, 10) min
   BackoffPolicy backoff;
   std::size_t max_event_bytes = 16u << 20;  // one watch event (objects are at most ~1.5 MiB)
@@ -46,11 +46,11 @@ struct InformerOptions {
 /// Something the informer did that a log should show.
 struct InformerNotice {
   enum class Kind {
-    kListFailed,     // a list page failed (message); a backoff follows
-    kWatchFailed,    // a watch could not start or broke off (message)
-    kWatchExpired,   // 410 Gone: the informer lists again
-    kBackoff,        // waiting `delay` before the next attempt
-    kBadEvent,       // an undecodable watch line (message); the stream is resumed
+    kListFailed,    // a list page failed (message); a backoff follows
+    kWatchFailed,   // a watch could not start or broke off (message)
+    kWatchExpired,  // 410 Gone: the informer lists again
+    kBackoff,       // waiting `delay` before the next attempt
+    kBadEvent,      // an undecodable watch line (message); the stream is resumed
   };
   Kind kind;
   std::string message;
@@ -66,8 +66,8 @@ struct InformerHandlers {
 };
 
 struct InformerStatus {
-  bool synced = false;     // listed completely at least once
-  bool watching = false;   // a watch stream is open
+  bool synced = false;    // listed completely at least once
+  bool watching = false;  // a watch stream is open
   std::string resource_version;
   std::uint64_t lists = 0;    // complete lists
   std::uint64_t watches = 0;  // watch requests made

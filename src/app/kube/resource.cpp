@@ -35,7 +35,9 @@ void add(std::string& out, std::string_view key, std::string_view value) {
 
 }  // namespace
 
-std::string Resource::api_version() const { return group.empty() ? version : group + "/" + version; }
+std::string Resource::api_version() const {
+  return group.empty() ? version : group + "/" + version;
+}
 
 std::string Resource::describe() const {
   return (group.empty() ? plural : plural + "." + group) + "/" + version;

@@ -31,8 +31,8 @@ ApiResult<Json> Rest::call(std::string method, std::string target, std::string b
   }
   auto parsed = parse_json(response->body);
   if (!parsed) {
-    return std::unexpected(ApiError{{}, what + ": answer is not JSON (byte " +
-                                            std::to_string(parsed.error().byte) + ")"});
+    return std::unexpected(ApiError{
+        {}, what + ": answer is not JSON (byte " + std::to_string(parsed.error().byte) + ")"});
   }
   return std::move(*parsed);
 }
@@ -42,8 +42,7 @@ ApiResult<Json> Rest::get(const Resource& r, std::string_view ns, std::string_vi
   return call("GET", resource_path(r, ns, name, subresource), "", "");
 }
 
-ApiResult<ListPage> Rest::list(const Resource& r, std::string_view ns,
-                               const ListOptions& options) {
+ApiResult<ListPage> Rest::list(const Resource& r, std::string_view ns, const ListOptions& options) {
   HttpRequest request;
   request.target = resource_path(r, ns) + query_string(options);
   const std::string what = "GET " + request.target;

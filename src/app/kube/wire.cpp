@@ -51,8 +51,8 @@ Result<ListPage> decode_list(std::string_view body, std::string_view item_kind,
                              std::string_view item_api_version) {
   auto parsed = parse_json(body);
   if (!parsed) {
-    return fail("list", "list answer is not JSON (byte " + std::to_string(parsed.error().byte) +
-                            ")");
+    return fail("list",
+                "list answer is not JSON (byte " + std::to_string(parsed.error().byte) + ")");
   }
   Json& list = *parsed;
   const Json& items = member(list, "items");
@@ -81,8 +81,8 @@ Result<WatchEvent> decode_watch_event(std::string_view line, std::string_view it
                                       std::string_view api_version) {
   auto parsed = parse_json(line);
   if (!parsed) {
-    return fail("watch", "watch event is not JSON (byte " + std::to_string(parsed.error().byte) +
-                             ")");
+    return fail("watch",
+                "watch event is not JSON (byte " + std::to_string(parsed.error().byte) + ")");
   }
   const std::string type = member_string(*parsed, "type");
   const Json& object = member(*parsed, "object");

@@ -63,9 +63,9 @@ TEST_CASE("Retry-After: seconds, clamped; anything else is absent") {
     std::optional<long> seconds;
   };
   const std::vector<Case> cases = {
-      {"1", 1},      {"0", 0},       {" 7 ", 7},        {"120", 60},
-      {"", {}},      {"-1", {}},     {"1.5", {}},       {"soon", {}},
-      {"Wed, 21 Oct 2015 07:28:00 GMT", {}},
+      {"1", 1},    {"0", 0},     {" 7 ", 7},
+      {"120", 60}, {"", {}},     {"-1", {}},
+      {"1.5", {}}, {"soon", {}}, {"Wed, 21 Oct 2015 07:28:00 GMT", {}},
   };
   for (const auto& c : cases) {
     DYNAMIC_SECTION("'" << c.value << "'") {

@@ -196,9 +196,8 @@ TEST_CASE("cluster source: v1alpha1 when v1beta1 is not served; waits for the CR
     const auto* s = f.world()->find("old");
     REQUIRE(s != nullptr);
     REQUIRE(s->namespace_selector.has_value());
-    CHECK(s->namespace_selector->match_labels ==
-          std::vector<std::pair<std::string, std::string>>{
-              {"kubernetes.io/metadata.name", "team-a"}});
+    CHECK(s->namespace_selector->match_labels == std::vector<std::pair<std::string, std::string>>{
+                                                     {"kubernetes.io/metadata.name", "team-a"}});
     CHECK(f.api.count(kBeta, false) == 0);
   }
   SECTION("no apps.kruise.io yet") {

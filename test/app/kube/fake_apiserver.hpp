@@ -42,9 +42,8 @@ class FakeApiServer {
 
   explicit FakeApiServer(const TlsFiles& tls)
       : server_(tls.server_cert.c_str(), tls.server_key.c_str()) {
-    server_.Get(".*", [this](const httplib::Request& req, httplib::Response& res) {
-      handle(req, res);
-    });
+    server_.Get(".*",
+                [this](const httplib::Request& req, httplib::Response& res) { handle(req, res); });
     port_ = server_.bind_to_any_port("127.0.0.1");
     thread_ = std::thread([this] { server_.listen_after_bind(); });
     while (!server_.is_running()) {
@@ -217,7 +216,7 @@ class FakeApiServer {
   };
 
   static json status_body(int code, const std::string& reason, const std::string& message) {
-    return {{"kind", "Status"}, {"apiVersion", "v1"},   {"metadata", json::object()},
+    return {{"kind", "Status"},    {"apiVersion", "v1"}, {"metadata", json::object()},
             {"status", "Failure"}, {"message", message}, {"reason", reason},
             {"code", code}};
   }
@@ -254,8 +253,8 @@ class FakeApiServer {
     log_.push_back(r);
     auto finish = [&](int status) { log_[index].status = status; };
 
-    if (!tokens_.empty() &&
-        (r.authorization.rfind("Bearer ", 0) != 0 || tokens_.count(r.authorization.substr(7)) == 0)) {
+    if (!tokens_.empty() && (r.authorization.rfind("Bearer ", 0) != 0 ||
+                             tokens_.count(r.authorization.substr(7)) == 0)) {
       finish(401);
       return answer(res, 401, status_body(401, "Unauthorized", "Unauthorized"));
     }
@@ -278,7 +277,9 @@ class FakeApiServer {
     if (r.path == "/apis/apps.kruise.io") {
       if (kruise_versions_.empty()) {
         finish(404);
-        return answer(res, 404, status_body(404, "NotFound", "the server could not find the requested resource"));
+        return answer(
+            res, 404,
+            status_body(404, "NotFound", "the server could not find the requested resource"));
       }
       json versions = json::array();
       for (const auto& v : kruise_versions_) {
@@ -286,8 +287,11 @@ class FakeApiServer {
       }
       finish(200);
       return answer(res, 200,
-                    {{"kind", "APIGroup"}, {"apiVersion", "v1"}, {"name", "apps.kruise.io"},
-                     {"versions", versions}, {"preferredVersion", versions[0]}});
+                    {{"kind", "APIGroup"},
+                     {"apiVersion", "v1"},
+                     {"name", "apps.kruise.io"},
+                     {"versions", versions},
+                     {"preferredVersion", versions[0]}});
     }
     if (r.watch()) {
       finish(200);
@@ -324,9 +328,10 @@ class FakeApiServer {
       snapshot = std::stoull(token.substr(0, colon));
       offset = std::stoul(token.substr(colon + 1));
       if (snapshot <= compacted_) {
-        return answer(res, 410, status_body(410, "Expired",
-                                            "The provided continue parameter is too old to display "
-                                            "a consistent list result."));
+        return answer(res, 410,
+                      status_body(410, "Expired",
+                                  "The provided continue parameter is too old to display "
+                                  "a consistent list result."));
       }
     }
     std::vector<json> matching;
@@ -346,7 +351,8 @@ class FakeApiServer {
       api_version = parts.substr(0, second);
     }
     const bool builtin = core || api_version == "apps/v1";
-    json body = {{"kind", "List"}, {"apiVersion", api_version},
+    json body = {{"kind", "List"},
+                 {"apiVersion", api_version},
                  {"metadata", {{"resourceVersion", std::to_string(snapshot)}}},
                  {"items", json::array()}};
     std::size_t end = limit == 0 ? matching.size() : std::min(matching.size(), offset + limit);
@@ -389,7 +395,8 @@ class FakeApiServer {
     cursor->injected = injected_.size();
     cursor->end_seq = end_seq_;
     cursor->expired = cursor->rv < compacted_;
-    const long timeout = r.query.count("timeoutSeconds") ? std::stol(r.query.at("timeoutSeconds")) : 60;
+    const long timeout =
+        r.query.count("timeoutSeconds") ? std::stol(r.query.at("timeoutSeconds")) : 60;
     cursor->deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout);
     while (cursor->next < history_.size() && history_[cursor->next].rv <= cursor->rv) {
       ++cursor->next;
@@ -464,8 +471,8 @@ class FakeApiServer {
         c.bookmark_seq = bookmark_seq_;
         c.rv = rv_;
         write({{"type", "BOOKMARK"},
-               {"object", {{"kind", "Bookmark"},
-                           {"metadata", {{"resourceVersion", std::to_string(rv_)}}}}}});
+               {"object",
+                {{"kind", "Bookmark"}, {"metadata", {{"resourceVersion", std::to_string(rv_)}}}}}});
         wrote = true;
       }
       if (wrote) {

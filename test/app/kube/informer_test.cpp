@@ -29,8 +29,8 @@ using testing::FakeApiServer;
 
 const testing::TlsFiles& tls() {
   struct Dir {
-    fs::path path =
-        fs::path(INJECTOR_BINARY_DIR) / "test-tls" / ("informer_test-" + std::to_string(::getpid()));
+    fs::path path = fs::path(INJECTOR_BINARY_DIR) / "test-tls" /
+                    ("informer_test-" + std::to_string(::getpid()));
     ~Dir() {
       std::error_code ignored;
       fs::remove_all(path, ignored);
@@ -42,8 +42,8 @@ const testing::TlsFiles& tls() {
 }
 
 fs::path scratch(const std::string& name) {
-  const fs::path p = fs::path(INJECTOR_BINARY_DIR) / "test-kube" /
-                     (std::to_string(::getpid()) + "-" + name);
+  const fs::path p =
+      fs::path(INJECTOR_BINARY_DIR) / "test-kube" / (std::to_string(::getpid()) + "-" + name);
   fs::create_directories(p.parent_path());
   return p;
 }
@@ -89,7 +89,9 @@ struct Recorder {
 
   kube::InformerHandlers handlers() {
     kube::InformerHandlers h;
-    auto name = [](const kube::ObjectPtr& o) { return (*o)["metadata"]["name"].get<std::string>(); };
+    auto name = [](const kube::ObjectPtr& o) {
+      return (*o)["metadata"]["name"].get<std::string>();
+    };
     h.on_add = [this, name](const kube::ObjectPtr& o) { add("add " + name(o)); };
     h.on_update = [this, name](const kube::ObjectPtr&, const kube::ObjectPtr& o) {
       add("update " + name(o));
@@ -209,8 +211,7 @@ TEST_CASE("client: errors name the request, the status and the server's message"
     auto client = make_client(client_options(api));
     auto got = kube::Rest(*client).list(kube::namespaces(), "", {});
     REQUIRE_FALSE(got.has_value());
-    CHECK(got.error().message ==
-          "GET /api/v1/namespaces: 500 InternalError: injected fault 500");
+    CHECK(got.error().message == "GET /api/v1/namespaces: 500 InternalError: injected fault 500");
     CHECK(api.count(kNamespaces, false) == 1);
   }
   SECTION("a server certificate from another CA") {
@@ -255,20 +256,21 @@ TEST_CASE("client: configuration that cannot be used is refused at creation") {
   const std::vector<Case> cases = {
       {"missing CA file", [](auto& o) { o.config.ca_file = "/nonexistent/ca.crt"; },
        "cannot read certificate-authority \"/nonexistent/ca.crt\": No such file or directory"},
-      {"CA data without a certificate", [](auto& o) {
+      {"CA data without a certificate",
+       [](auto& o) {
          o.config.ca_file.clear();
          o.config.ca_pem = "not a pem";
        },
        "cannot use certificate-authority (inline data): no PEM certificate in it"},
-      {"key not matching the certificate", [](auto& o) {
+      {"key not matching the certificate",
+       [](auto& o) {
          o.config.cert_file = tls().server_cert;
          o.config.key_file = tls().other_key;
        },
        "client-key \"" + tls().other_key + "\" does not match client-certificate \"" +
            tls().server_cert + "\""},
-      {"insecure kubeconfig without the flag", [](auto& o) {
-         o.config.insecure_skip_tls_verify = true;
-       },
+      {"insecure kubeconfig without the flag",
+       [](auto& o) { o.config.insecure_skip_tls_verify = true; },
        "test: insecure-skip-tls-verify is set; refusing to talk to the API server without "
        "verifying its certificate (pass --kube-insecure-skip-tls-verify to accept that risk)"},
       {"plain http", [](auto& o) { o.config.server = "http://127.0.0.1:1"; },
@@ -386,7 +388,8 @@ TEST_CASE("client: stop() ends open watches and pending retries at once") {
     request_error = r ? "" : r.error().message;
     request_done = true;
   });
-  REQUIRE(eventually([&] { return api.open_watches() == 3 && api.count("/api/v1/pods", false) == 1; }));
+  REQUIRE(
+      eventually([&] { return api.open_watches() == 3 && api.count("/api/v1/pods", false) == 1; }));
   client->stop();
   CHECK(ended == 3);
   CHECK(cancelled == 3);
@@ -626,8 +629,10 @@ TEST_CASE("informer: watch errors back off and resume without a relist") {
 TEST_CASE("informer: namespace and label selector reach the server") {
   FakeApiServer api(tls());
   const std::string revisions = "/apis/apps/v1/namespaces/kruise-system/controllerrevisions";
-  api.put(revisions, json{{"metadata", {{"name", "owned"}, {"namespace", "kruise-system"},
-                                        {"labels", {{"kruise.io/sidecarset-name", "mesh"}}}}}});
+  api.put(revisions, json{{"metadata",
+                           {{"name", "owned"},
+                            {"namespace", "kruise-system"},
+                            {"labels", {{"kruise.io/sidecarset-name", "mesh"}}}}}});
   api.put(revisions, json{{"metadata", {{"name", "other"}, {"namespace", "kruise-system"}}}});
   auto client = make_client(client_options(api));
   Recorder rec;

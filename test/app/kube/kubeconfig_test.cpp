@@ -27,7 +27,8 @@ clusters:
   - name: local
     cluster:
       server: https://127.0.0.1:6443
-      certificate-authority-data: )" + injector::base64_encode("CA PEM") + R"(
+      certificate-authority-data: )" +
+                            injector::base64_encode("CA PEM") + R"(
   - name: remote
     cluster:
       server: https://api.example.com/prefix/
@@ -37,8 +38,10 @@ users:
   - name: admin
     user:
       token: s3cret
-      client-certificate-data: )" + injector::base64_encode("CERT PEM") + R"(
-      client-key-data: )" + injector::base64_encode("KEY PEM") + R"(
+      client-certificate-data: )" +
+                            injector::base64_encode("CERT PEM") + R"(
+      client-key-data: )" + injector::base64_encode("KEY PEM") +
+                            R"(
   - name: certs
     user:
       client-certificate: /abs/client.crt
@@ -123,10 +126,12 @@ TEST_CASE("kubeconfig: what cannot be used is an error naming it") {
       {"certificate without key", with("      client-key: keys/client.key\n", ""), "files",
        where + " context \"files\": user \"certs\": client-certificate and client-key go "
                "together"},
-      {"proxy", with("      tls-server-name: kubernetes.default.svc\n",
-                     "      proxy-url: http://proxy:3128\n"),
+      {"proxy",
+       with("      tls-server-name: kubernetes.default.svc\n",
+            "      proxy-url: http://proxy:3128\n"),
        "files", where + " context \"files\": cluster \"remote\": proxy-url is not supported"},
-      {"not a kubeconfig", "- a\n- b\n", "", where + ": not a kubeconfig (want one Config document)"},
+      {"not a kubeconfig", "- a\n- b\n", "",
+       where + ": not a kubeconfig (want one Config document)"},
       {"two documents", kConfig + "---\n" + kConfig, "",
        where + ": not a kubeconfig (want one Config document)"},
       {"YAML syntax", "a: [1,\n", "", "cfg: document 1: line 2: end of sequence flow not found"},
@@ -174,8 +179,8 @@ TEST_CASE("server URLs") {
   const std::vector<Case> cases = {
       {"https://127.0.0.1:6443", "127.0.0.1", "6443", "", ""},
       {"https://api.example.com", "api.example.com", "443", "", ""},
-      {"https://api.example.com/k8s/clusters/c-1/", "api.example.com", "443",
-       "/k8s/clusters/c-1", ""},
+      {"https://api.example.com/k8s/clusters/c-1/", "api.example.com", "443", "/k8s/clusters/c-1",
+       ""},
       {"https://[::1]:6443/", "::1", "6443", "", ""},
       {"http://a", "", "", "", "plain http is not supported (use https)"},
       {"a:6443", "", "", "", "want https://host[:port]"},
@@ -195,8 +200,7 @@ TEST_CASE("server URLs") {
         CHECK(got->base_path == c.path);
       } else {
         REQUIRE_FALSE(got.has_value());
-        CHECK(got.error().message ==
-              "API server URL \"" + std::string(c.url) + "\": " + c.error);
+        CHECK(got.error().message == "API server URL \"" + std::string(c.url) + "\": " + c.error);
       }
     }
   }

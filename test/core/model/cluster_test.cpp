@@ -17,13 +17,13 @@ std::shared_ptr<const Json> object(const char* text) {
 std::shared_ptr<const Json> sidecarset(const std::string& name, const std::string& created,
                                        const std::string& container, const std::string& image,
                                        const std::string& app = "web") {
-  Json ss = {{"apiVersion", "apps.kruise.io/v1beta1"},
-             {"kind", "SidecarSet"},
-             {"metadata",
-              {{"name", name}, {"creationTimestamp", created}, {"resourceVersion", "7"}}},
-             {"spec",
-              {{"selector", {{"matchLabels", {{"app", app}}}}},
-               {"containers", {{{"name", container}, {"image", image}}}}}}};
+  Json ss = {
+      {"apiVersion", "apps.kruise.io/v1beta1"},
+      {"kind", "SidecarSet"},
+      {"metadata", {{"name", name}, {"creationTimestamp", created}, {"resourceVersion", "7"}}},
+      {"spec",
+       {{"selector", {{"matchLabels", {{"app", app}}}}},
+        {"containers", {{{"name", container}, {"image", image}}}}}}};
   if (image.empty()) {
     ss["spec"]["containers"][0].erase("image");
   }
@@ -58,7 +58,8 @@ TEST_CASE("cluster World: a bad SidecarSet is left out, the others serve") {
   CHECK(built.build.world->generation == 4);
   CHECK(names(*built.build.world) == std::vector<std::string>{"good", "other"});
   CHECK(problems(built) ==
-        std::vector<std::string>{R"(cluster: sidecarset "bad": spec.containers[0].image: Required value)"});
+        std::vector<std::string>{
+            R"(cluster: sidecarset "bad": spec.containers[0].image: Required value)"});
   // Defaulted and hashed as from files.
   const auto* good = built.build.world->find("good");
   REQUIRE(good != nullptr);
@@ -74,11 +75,20 @@ TEST_CASE("cluster World: of a conflicting pair the older SidecarSet stays") {
     std::string problem;
   };
   const std::vector<Case> cases = {
-      {"a older", "2024-01-01T00:00:00Z", "2024-02-01T00:00:00Z", {"a"},
+      {"a older",
+       "2024-01-01T00:00:00Z",
+       "2024-02-01T00:00:00Z",
+       {"a"},
        R"(cluster: sidecarset "b": spec.containers[0].name: container agent already exist in a)"},
-      {"b older", "2024-03-01T00:00:00Z", "2024-02-01T00:00:00Z", {"b"},
+      {"b older",
+       "2024-03-01T00:00:00Z",
+       "2024-02-01T00:00:00Z",
+       {"b"},
        R"(cluster: sidecarset "a": spec.containers[0].name: container agent already exist in b)"},
-      {"same second: by name", "2024-01-01T00:00:00Z", "2024-01-01T00:00:00Z", {"a"},
+      {"same second: by name",
+       "2024-01-01T00:00:00Z",
+       "2024-01-01T00:00:00Z",
+       {"a"},
        R"(cluster: sidecarset "b": spec.containers[0].name: container agent already exist in a)"},
   };
   for (const auto& c : cases) {
@@ -121,7 +131,8 @@ TEST_CASE("cluster World: v1alpha1 objects and v1alpha1 fields kept under v1beta
       {"served as v1alpha1", R"({"apiVersion": "apps.kruise.io/v1alpha1", "kind": "SidecarSet",
           "metadata": {"name": "x"}, "spec": {"namespace": "team-b",
           "selector": {"matchLabels": {"app": "web"}}, "containers": [{"name": "c", "image": "i"}]}})"},
-      {"stored without conversion", R"({"apiVersion": "apps.kruise.io/v1beta1", "kind": "SidecarSet",
+      {"stored without conversion",
+       R"({"apiVersion": "apps.kruise.io/v1beta1", "kind": "SidecarSet",
           "metadata": {"name": "x"}, "spec": {"namespace": "team-b",
           "selector": {"matchLabels": {"app": "web"}}, "containers": [{"name": "c", "image": "i"}]}})"},
   };
@@ -135,9 +146,8 @@ TEST_CASE("cluster World: v1alpha1 objects and v1alpha1 fields kept under v1beta
       CHECK(ss.object["apiVersion"] == "apps.kruise.io/v1beta1");
       CHECK_FALSE(ss.object["spec"].contains("namespace"));
       REQUIRE(ss.namespace_selector.has_value());
-      CHECK(ss.namespace_selector->match_labels ==
-            std::vector<std::pair<std::string, std::string>>{
-                {"kubernetes.io/metadata.name", "team-b"}});
+      CHECK(ss.namespace_selector->match_labels == std::vector<std::pair<std::string, std::string>>{
+                                                       {"kubernetes.io/metadata.name", "team-b"}});
     }
   }
 }
