@@ -21,19 +21,7 @@ using nlohmann::json;
 using testing::eventually;
 using testing::FakeApiServer;
 
-const testing::TlsFiles& tls() {
-  struct Dir {
-    fs::path path = fs::path(INJECTOR_BINARY_DIR) / "test-tls" /
-                    ("cluster_source_test-" + std::to_string(::getpid()));
-    ~Dir() {
-      std::error_code ignored;
-      fs::remove_all(path, ignored);
-    }
-  };
-  static const Dir dir;
-  static const auto files = testing::make_tls_files(dir.path);
-  return files;
-}
+const testing::TlsFiles& tls() { return testing::process_tls_files("cluster_source_test"); }
 
 const std::string kBeta = "/apis/apps.kruise.io/v1beta1/sidecarsets";
 const std::string kAlpha = "/apis/apps.kruise.io/v1alpha1/sidecarsets";

@@ -27,19 +27,7 @@ using nlohmann::json;
 using testing::eventually;
 using testing::FakeApiServer;
 
-const testing::TlsFiles& tls() {
-  struct Dir {
-    fs::path path = fs::path(INJECTOR_BINARY_DIR) / "test-tls" /
-                    ("informer_test-" + std::to_string(::getpid()));
-    ~Dir() {
-      std::error_code ignored;
-      fs::remove_all(path, ignored);
-    }
-  };
-  static const Dir dir;
-  static const auto files = testing::make_tls_files(dir.path);
-  return files;
-}
+const testing::TlsFiles& tls() { return testing::process_tls_files("informer_test"); }
 
 fs::path scratch(const std::string& name) {
   const fs::path p =
@@ -186,63 +174,64 @@ TEST_CASE("client: bearer token, User-Agent and JSON over verified TLS") {
 }
 
 TEST_CASE("client: errors name the request, the status and the server's message") {
-  FakeApiServer api(tls());
-  api.set_tokens({"s3cret"});
-  SECTION("404 of a missing object") {
-    api.put(kNamespaces, ns("shop"));
-    auto client = make_client(client_options(api));
-    auto got = kube::Rest(*client).get(kube::namespaces(), "", "gone");
-    REQUIRE_FALSE(got.has_value());
-    CHECK(got.error().status.code == 404);
-    CHECK(got.error().status.reason == "NotFound");
-    CHECK(got.error().message == "GET /api/v1/namespaces/gone: 404 NotFound: \"gone\" not found");
-  }
-  SECTION("401 with a wrong token") {
-    auto o = client_options(api);
-    o.config.token = "wrong";
-    auto client = make_client(o);
-    auto got = kube::Rest(*client).list(kube::namespaces(), "", {});
-    REQUIRE_FALSE(got.has_value());
-    CHECK(got.error().status.code == 401);
-    CHECK(got.error().message == "GET /api/v1/namespaces: 401 Unauthorized: Unauthorized");
-  }
-  SECTION("500 without Retry-After is not retried") {
-    api.fail_next(kNamespaces, false, 500, 1);
-    auto client = make_client(client_options(api));
-    auto got = kube::Rest(*client).list(kube::namespaces(), "", {});
-    REQUIRE_FALSE(got.has_value());
-    CHECK(got.error().message == "GET /api/v1/namespaces: 500 InternalError: injected fault 500");
-    CHECK(api.count(kNamespaces, false) == 1);
-  }
-  SECTION("a server certificate from another CA") {
-    const auto other = testing::make_tls_files(scratch("other-ca"));
-    auto o = client_options(api);
-    o.config.ca_file = other.ca_cert;
-    auto client = make_client(o);
-    auto got = kube::Rest(*client).list(kube::namespaces(), "", {});
-    REQUIRE_FALSE(got.has_value());
-    CHECK(got.error().status.code == 0);
-    CHECK(got.error().message.starts_with(
-        "GET /api/v1/namespaces: TLS handshake (unable to get local issuer certificate)"));
-  }
-  SECTION("a server name the certificate does not carry") {
-    auto o = client_options(api);
-    o.config.tls_server_name = "kubernetes.default.svc";
-    auto client = make_client(o);
-    auto got = kube::Rest(*client).list(kube::namespaces(), "", {});
-    REQUIRE_FALSE(got.has_value());
-    CHECK(got.error().message.starts_with(
-        "GET /api/v1/namespaces: TLS handshake (hostname mismatch)"));
-  }
-  SECTION("nothing listening") {
-    const int port = api.port();
-    api.shutdown();
-    auto o = client_options(api);
-    o.config.server = "https://127.0.0.1:" + std::to_string(port);
-    auto client = make_client(o);
-    auto got = kube::Rest(*client).list(kube::namespaces(), "", {});
-    REQUIRE_FALSE(got.has_value());
-    CHECK(got.error().message == "GET /api/v1/namespaces: connect: Connection refused");
+  struct Case {
+    const char* what;
+    std::function<void(FakeApiServer&, kube::Client::Options&)> setup;
+    std::string name;  // of the namespace to get; "" = list
+    int status;
+    std::string message;  // the whole message, or its start when it ends with "..."
+  };
+  const std::vector<Case> cases = {
+      {"404 of a missing object", [](auto&, auto&) {}, "gone", 404,
+       "GET /api/v1/namespaces/gone: 404 NotFound: \"gone\" not found"},
+      {"401 with a wrong token", [](auto&, auto& o) { o.config.token = "wrong"; }, "", 401,
+       "GET /api/v1/namespaces: 401 Unauthorized: Unauthorized"},
+      {"500 without Retry-After is not retried",
+       [](auto& api, auto&) { api.fail_next(kNamespaces, false, 500, 1); }, "", 500,
+       "GET /api/v1/namespaces: 500 InternalError: injected fault 500"},
+      {"a server certificate from another CA",
+       [](auto&, auto& o) {
+         o.config.ca_file = testing::make_tls_files(scratch("other-ca")).ca_cert;
+       },
+       "", 0, "GET /api/v1/namespaces: TLS handshake (unable to get local issuer certificate)..."},
+      {"a server name the certificate does not carry",
+       [](auto&, auto& o) { o.config.tls_server_name = "kubernetes.default.svc"; }, "", 0,
+       "GET /api/v1/namespaces: TLS handshake (hostname mismatch)..."},
+      {"nothing listening",
+       [](auto& api, auto& o) {
+         o.config.server = "https://127.0.0.1:" + std::to_string(api.port());
+         api.shutdown();
+       },
+       "", 0, "GET /api/v1/namespaces: connect: Connection refused"},
+  };
+  for (const auto& c : cases) {
+    DYNAMIC_SECTION(c.what) {
+      FakeApiServer api(tls());
+      api.set_tokens({"s3cret"});
+      api.put(kNamespaces, ns("shop"));
+      auto o = client_options(api);
+      c.setup(api, o);
+      auto client = make_client(o);
+      kube::Rest rest(*client);
+      std::optional<kube::ApiError> error;
+      if (c.name.empty()) {
+        auto got = rest.list(kube::namespaces(), "", {});
+        error = got ? std::nullopt : std::optional(got.error());
+      } else {
+        auto got = rest.get(kube::namespaces(), "", c.name);
+        error = got ? std::nullopt : std::optional(got.error());
+      }
+      REQUIRE(error.has_value());
+      CHECK(error->status.code == c.status);
+      if (c.message.ends_with("...")) {
+        CHECK(error->message.starts_with(c.message.substr(0, c.message.size() - 3)));
+      } else {
+        CHECK(error->message == c.message);
+      }
+      if (c.status == 500) {
+        CHECK(api.count(kNamespaces, false) == 1);
+      }
+    }
   }
 }
 

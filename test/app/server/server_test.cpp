@@ -33,20 +33,7 @@ namespace fs = std::filesystem;
 using testing::ClientOptions;
 using testing::RawTlsClient;
 
-const testing::TlsFiles& tls_files() {
-  // Per process (ctest may run the cases of this file in parallel processes), removed at exit.
-  struct Dir {
-    fs::path path =
-        fs::path(INJECTOR_BINARY_DIR) / "test-tls" / ("server_test-" + std::to_string(::getpid()));
-    ~Dir() {
-      std::error_code ignored;
-      fs::remove_all(path, ignored);
-    }
-  };
-  static const Dir dir;
-  static const auto files = testing::make_tls_files(dir.path);
-  return files;
-}
+const testing::TlsFiles& tls_files() { return testing::process_tls_files("server_test"); }
 
 std::string read_file(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);

@@ -132,6 +132,22 @@ inline TlsFiles make_tls_files(const std::filesystem::path& dir) {
   return files;
 }
 
+/// make_tls_files in a directory of this process (ctest runs the cases of one file in parallel
+/// processes) under the build dir, made once and removed at exit.
+inline const TlsFiles& process_tls_files(const std::string& test_name) {
+  struct Dir {
+    std::filesystem::path path;
+    ~Dir() {
+      std::error_code ignored;
+      std::filesystem::remove_all(path, ignored);
+    }
+  };
+  static const Dir dir{std::filesystem::path(INJECTOR_BINARY_DIR) / "test-tls" /
+                       (test_name + "-" + std::to_string(::getpid()))};
+  static const auto files = make_tls_files(dir.path);
+  return files;
+}
+
 struct ClientOptions {
   int min_version = TLS1_2_VERSION;
   int max_version = 0;  // 0 = highest
