@@ -3,7 +3,7 @@ SHELL := /bin/bash
 JOBS ?= $(shell nproc)
 LISTEN ?= 127.0.0.1:8443
 
-.PHONY: setup build release run test asan format format-check certs bench conformance clean
+.PHONY: setup build release run test asan tsan fuzz format format-check certs bench conformance clean
 
 setup:
 	@scripts/setup.sh
@@ -29,6 +29,18 @@ test: build
 asan: setup
 	@cmake --preset asan >/dev/null && cmake --build --preset asan -j $(JOBS)
 	@cd build/asan && ctest --output-on-failure -j $(JOBS)
+
+# Coverage-guided fuzzing of one target (test/fuzz/<TARGET>.cpp) with libFuzzer + ASan + UBSan
+# (clang 16, installed by SETUP_FUZZ=1). Mutates a scratch copy of the committed corpus, niced and
+# bounded; new inputs land in build/fuzz/corpus/<TARGET>, crashes in build/fuzz/artifacts/.
+# Fold them back into fixtures/fuzz/<TARGET> with scripts/fuzz-merge.sh <TARGET>.
+TARGET ?= decode_fuzz
+SECONDS ?= 60
+FUZZ_FLAGS ?=
+fuzz:
+	@SETUP_FUZZ=1 scripts/setup.sh
+	@cmake --preset fuzz >/dev/null && cmake --build --preset fuzz -j $(JOBS) --target $(TARGET)
+	@scripts/fuzz-run.sh $(TARGET) $(SECONDS) $(FUZZ_FLAGS)
 
 conformance: release
 	../shared/conformance/run build/release/sidecarset-injector

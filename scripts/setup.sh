@@ -14,6 +14,12 @@ if [ "${SETUP_EXTRAS:-0}" = 1 ]; then
     golang-github-xeipuuv-gojsonschema-dev golang-gopkg-yaml.v2-dev)
 fi
 
+if [ "${SETUP_FUZZ:-0}" = 1 ]; then
+  # Coverage-guided fuzzing (make fuzz): libFuzzer and the sanitizer runtimes of clang 16, the
+  # first Debian clang that compiles libstdc++ 12's <expected>. Not needed to build or test.
+  packages+=(clang-16 libfuzzer-16-dev libclang-rt-16-dev)
+fi
+
 missing=()
 for p in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
