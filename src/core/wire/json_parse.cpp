@@ -17,14 +17,21 @@ class Builder {
  public:
   bool Null() { return put(Json(nullptr)); }
   bool Bool(bool b) { return put(Json(b)); }
-  bool Int(int i) { return Int64(i); }
-  bool Uint(unsigned u) { return Uint64(u); }
-  // RapidJSON calls Int/Int64 exactly for numbers written with a minus sign ("-0" included) and
-  // Uint/Uint64 for the others, which is how nlohmann types them too.
-  bool Int64(std::int64_t i) { return put(Json(i)); }
-  bool Uint64(std::uint64_t u) { return put(Json(u)); }
-  bool Double(double d) { return put(Json(d)); }
-  bool RawNumber(const char*, rapidjson::SizeType, bool) { return false; }  // not requested
+  // Numbers arrive as their text (kParseNumbersAsStringsFlag) and are read by nlohmann's own
+  // lexer, so they get exactly the type and value Json::parse gives: RapidJSON 1.1.0's
+  // full-precision strtod reads a zero significand with a negative exponent ("0e-55") as a tiny
+  // non-zero double (DiyFp::Normalize of 0). A number too large for a double is an error, as in
+  // Json::parse.
+  bool RawNumber(const char* s, rapidjson::SizeType n, bool) {
+    Json number = Json::parse(std::string_view(s, n), nullptr, false);
+    return !number.is_discarded() && put(std::move(number));
+  }
+  // Not called with kParseNumbersAsStringsFlag; required by the handler concept.
+  bool Int(int) { return false; }
+  bool Uint(unsigned) { return false; }
+  bool Int64(std::int64_t) { return false; }
+  bool Uint64(std::uint64_t) { return false; }
+  bool Double(double) { return false; }
   bool String(const char* s, rapidjson::SizeType n, bool) { return put(Json(std::string(s, n))); }
   bool StartObject() { return open(Json::object()); }
   bool Key(const char* s, rapidjson::SizeType n, bool) {
@@ -74,7 +81,8 @@ class Builder {
 
 std::expected<Json, JsonSyntaxError> parse_json(std::string_view text) {
   constexpr unsigned kFlags = rapidjson::kParseValidateEncodingFlag |
-                              rapidjson::kParseFullPrecisionFlag | rapidjson::kParseIterativeFlag;
+                              rapidjson::kParseNumbersAsStringsFlag |
+                              rapidjson::kParseIterativeFlag;
   rapidjson::MemoryStream stream(text.data(), text.size());
   rapidjson::Reader reader;
   Builder builder;

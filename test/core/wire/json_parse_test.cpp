@@ -40,6 +40,13 @@ TEST_CASE("parse_json builds exactly the document Json::parse builds") {
       "-2.5E-3",
       "0.1",
       "1.0",
+      "0e-55",                         // RapidJSON's full-precision path read 1.77e-74
+      "0.0000000000000000000000e-20",  // and 1.56e-61
+      "-0e-7",
+      "1e-400",
+      "4.9406564584124654e-324",
+      "1.7976931348623157e308",
+      "123456789012345678901234567890e-10",
       R"("a\"b\\c\/d\b\f\n\r\t\u0001\u00e9\ud83d\ude00")",
       "\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\"",
       R"({"b":1,"a":2,"c":{"z":[1,2,{"y":null}],"x":"s"}})",
@@ -94,6 +101,13 @@ TEST_CASE("parse_json rejects what Json::parse rejects, at the same byte") {
       CHECK(parsed.error().byte == c.byte);
       CHECK_THROWS_AS(Json::parse(c.text), Json::parse_error);
     }
+  }
+  SECTION(
+      "a number too large for a double is refused at its first byte, as Json::parse refuses it") {
+    auto parsed = parse_json(R"({"a": 1e400})");
+    REQUIRE_FALSE(parsed.has_value());
+    CHECK(parsed.error().byte == 7);
+    CHECK_THROWS_AS(Json::parse(R"({"a": 1e400})"), Json::out_of_range);
   }
   SECTION("invalid UTF-8 is a syntax error") {
     CHECK_FALSE(parse_json("\"\xff\"").has_value());
