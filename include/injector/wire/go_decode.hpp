@@ -11,15 +11,23 @@
 
 namespace injector {
 
+struct GoMember;
+
 /// One JSON value as Go's scanner reads it. `raw` is its exact text within the parsed input, which
 /// must outlive the value.
 struct GoValue {
   enum class Kind { kNull, kBool, kNumber, kString, kArray, kObject };
   Kind kind = Kind::kNull;
   std::string_view raw;
-  std::vector<std::pair<std::string, GoValue>>
-      members;                 // objects: unquoted keys, in order, repeats kept
-  std::vector<GoValue> items;  // arrays
+  std::vector<GoMember> members;  // objects: unquoted keys, in order, repeats kept
+  std::vector<GoValue> items;     // arrays
+};
+
+/// One member of an object. A struct rather than std::pair: a pair of the still incomplete
+/// GoValue inside GoValue is not portable (clang with libstdc++ rejects it).
+struct GoMember {
+  std::string first;  // the unquoted key
+  GoValue second;
 };
 
 /// Parses `text` as json.Unmarshal checks it before decoding anything (RFC 8259, Go's 10000

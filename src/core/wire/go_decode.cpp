@@ -215,7 +215,7 @@ class Parser {
     if (!scan_string(key)) {
       return false;
     }
-    object.members.emplace_back(go_unquote(key), GoValue{});
+    object.members.push_back(GoMember{go_unquote(key), GoValue{}});
     skip_space();
     if (eof()) {
       error_ = std::string(kUnexpectedEnd);
