@@ -26,7 +26,9 @@ struct Injection {
 };
 
 /// Mutates `pod` as OpenKruise's pod webhook does on CREATE. `request_namespace` fills an empty
-/// metadata.namespace. Inactive pods (phase Succeeded/Failed, deletionTimestamp) are left alone.
+/// metadata.namespace. Inactive pods (phase Succeeded/Failed, deletionTimestamp) are left alone,
+/// and so is a matched pod without app containers (see no_app_containers), with a warning.
+/// A pod field of the wrong JSON type is an error (see check_pod_shape).
 /// An error means the pod must be denied; its message names the SidecarSet and the cause (unknown
 /// selector operator, missing ControllerRevision, invalid MergePatchJson, resourcesPolicy with no
 /// target, invalid hash annotation on the pod, ...).

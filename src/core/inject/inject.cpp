@@ -25,6 +25,7 @@
 
 #include "injector/inject/annotations.hpp"
 #include "injector/inject/hot_upgrade.hpp"
+#include "injector/inject/pod_shape.hpp"
 #include "injector/inject/resources.hpp"
 #include "injector/inject/revision.hpp"
 #include "injector/patch/json_patch.hpp"
@@ -396,61 +397,6 @@ Json merge_containers(const Json& origin, const std::vector<Produced>& injected)
   return before;
 }
 
-// Checks the parts of the pod the engine reads or rewrites, so that a malformed pod is denied
-// with a message instead of being half-mutated (the Go webhook fails to decode it).
-Result<void> check_pod_shape(const Json& pod) {
-  auto bad = [](std::string field, std::string what) {
-    return fail("invalid_pod", "pod: " + field + ": " + what);
-  };
-  if (!pod.is_object()) {
-    return bad("(root)", "must be an object");
-  }
-  const Json& metadata = member(pod, "metadata");
-  if (!metadata.is_null() && !metadata.is_object()) {
-    return bad("metadata", "must be an object");
-  }
-  for (const char* key : {"labels", "annotations"}) {
-    const Json& m = member(metadata, key);
-    if (m.is_null()) {
-      continue;
-    }
-    if (!m.is_object()) {
-      return bad(std::string("metadata.") + key, "must be an object");
-    }
-    for (auto it = m.begin(); it != m.end(); ++it) {
-      if (!it->is_string()) {
-        return bad(std::string("metadata.") + key + "[" + go_quote(it.key()) + "]",
-                   "must be a string");
-      }
-    }
-  }
-  for (const char* key : {"name", "namespace"}) {
-    const Json& v = member(metadata, key);
-    if (!v.is_null() && !v.is_string()) {
-      return bad(std::string("metadata.") + key, "must be a string");
-    }
-  }
-  const Json& spec = member(pod, "spec");
-  if (!spec.is_null() && !spec.is_object()) {
-    return bad("spec", "must be an object");
-  }
-  for (const char* key : {"containers", "initContainers", "volumes", "imagePullSecrets"}) {
-    const Json& list = member(spec, key);
-    if (list.is_null()) {
-      continue;
-    }
-    if (!list.is_array()) {
-      return bad(std::string("spec.") + key, "must be a list");
-    }
-    for (std::size_t i = 0; i < list.size(); ++i) {
-      if (!list[i].is_object()) {
-        return bad(std::string("spec.") + key + "[" + std::to_string(i) + "]", "must be an object");
-      }
-    }
-  }
-  return {};
-}
-
 bool is_active(const Json& pod) {
   const std::string phase = member_string(member(pod, "status"), "phase");
   if (phase == "Succeeded" || phase == "Failed") {
@@ -743,6 +689,11 @@ Result<Injection> inject(const World& world, const Json& pod, std::string_view r
   }
   const auto& matched = selection->matched;
   if (matched.empty()) {
+    return result;
+  }
+  if (std::string why = no_app_containers(pod); !why.empty()) {
+    // Left for the API server to reject: a pod made only of sidecars would hide its own error.
+    result.warnings.push_back("pod not mutated: " + why + " (the API server rejects it)");
     return result;
   }
   for (const auto& s : matched) {

@@ -152,7 +152,8 @@ TEST_CASE("a ControllerRevision whose stored container is not an object denies t
   r.namespace_name = std::string(kKruiseNamespace);
   r.data = Json::parse(R"({"spec":{"$patch":"replace","containers":[5]}})");
   world.revisions.push_back(r);
-  auto result = inject(world, pod_with("", R"({"containers":[]})"), "default", options());
+  auto result = inject(world, pod_with("", R"({"containers":[{"name":"nginx","image":"nginx"}]})"),
+                       "default", options());
   REQUIRE_FALSE(result.has_value());
   CHECK(result.error().code == "invalid_sidecarset");
   CHECK(result.error().message == R"(sidecarset "rev": a container is not an object)");
@@ -268,12 +269,13 @@ TEST_CASE("hot_upgrade_pair builds -1/-2 with version envs and annotations") {
 
 TEST_CASE("the request namespace fills an empty pod namespace only when the pod changes") {
   const World world = world_of({{"agent", "{" + kAgent + "}"}});
-  Json pod = Json::parse(R"({"metadata":{"labels":{"app":"web"}},"spec":{"containers":[]}})");
+  const std::string spec = R"("spec":{"containers":[{"name":"nginx","image":"nginx"}]})";
+  Json pod = Json::parse(R"({"metadata":{"labels":{"app":"web"}},)" + spec + "}");
   auto r = inject(world, pod, "team-a", options());
   REQUIRE(r.has_value());
   CHECK(r->pod["metadata"]["namespace"] == "team-a");
 
-  Json other = Json::parse(R"({"metadata":{"labels":{"app":"x"}},"spec":{"containers":[]}})");
+  Json other = Json::parse(R"({"metadata":{"labels":{"app":"x"}},)" + spec + "}");
   auto unchanged = inject(world, other, "team-a", options());
   REQUIRE(unchanged.has_value());
   CHECK(unchanged->patch == Json::array());
