@@ -11,7 +11,8 @@ packages=(
 if [ "${SETUP_EXTRAS:-0}" = 1 ]; then
   # Tools for the deployment check and the benchmarks; not needed to build or serve.
   packages+=(wrk nginx-light iproute2 golang-go golang-github-evanphx-json-patch-dev
-    golang-github-xeipuuv-gojsonschema-dev golang-gopkg-yaml.v2-dev)
+    golang-github-xeipuuv-gojsonschema-dev golang-gopkg-yaml.v2-dev
+    golang-k8s-sigs-yaml-dev)
 fi
 
 if [ "${SETUP_FUZZ:-0}" = 1 ]; then

@@ -16,12 +16,16 @@ namespace injector {
 struct Document {
   Origin origin;  // document < 0: not from a file (an API object); messages omit it
   Json object;
+  /// Fields a YAML document gives twice, as JSON paths (`spec.containers[0].name`); the last
+  /// value is kept, as Kubernetes' YAML reader (go-yaml v2, not strict) keeps it.
+  std::vector<std::string> duplicate_fields = {};
 };
 
 /// Splits YAML (multi-document, `---`) or JSON text into documents. Empty documents are dropped;
-/// a JSON `List` (kind: List / items) is flattened. YAML scalars follow the YAML 1.2 core schema
-/// (unquoted true/false/null/ints/floats are typed; quoted ones are strings). A syntax error
-/// names the file, the document and the line: `a.yaml: document 2: line 7: ...`.
+/// a JSON `List` (kind: List / items) is flattened. Plain YAML scalars, keys included, are typed
+/// as kubectl and the API server type them (YAML 1.1 by go-yaml v2, see yaml11.hpp: `0400` is
+/// 256, `on` is true); quoted ones are strings. A syntax error names the file, the document and
+/// the line: `a.yaml: document 2: line 7: ...`.
 Result<std::vector<Document>> parse_documents(std::string_view text, std::string_view file);
 
 /// One validation problem, for `validate` and load errors.

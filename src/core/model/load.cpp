@@ -1,6 +1,6 @@
 // Manifest text -> JSON documents. yaml-cpp is driven through its event interface so that keys
-// keep their order, scalars are typed by the YAML 1.2 core schema (quoted scalars stay strings)
-// and an error can name the document it happened in.
+// keep their order, scalars are typed as Kubernetes types them (YAML 1.1, yaml11.hpp; quoted
+// scalars stay strings) and an error can name the document it happened in.
 
 #include <algorithm>
 #include <charconv>
@@ -17,6 +17,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "injector/model/load.hpp"
+#include "injector/model/yaml11.hpp"
 
 namespace injector {
 namespace {
@@ -49,115 +50,11 @@ bool valid_utf8(std::string_view s) {
   return true;
 }
 
-bool all_digits(std::string_view s, std::string_view digits) {
-  return !s.empty() && s.find_first_not_of(digits) == std::string_view::npos;
-}
-
-std::optional<Json> parse_integer(std::string_view text, std::string_view digits, int base) {
-  if (!all_digits(digits, base == 16  ? "0123456789abcdefABCDEF"
-                          : base == 8 ? "01234567"
-                                      : "0123456789")) {
-    return std::nullopt;
-  }
-  const bool negative = !text.empty() && text.front() == '-';
-  std::uint64_t magnitude = 0;
-  auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), magnitude, base);
-  if (ec == std::errc() && ptr == digits.data() + digits.size()) {
-    if (!negative) {
-      if (magnitude <= static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
-        return Json(static_cast<std::int64_t>(magnitude));
-      }
-      return Json(magnitude);
-    }
-    if (magnitude <= static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()) + 1) {
-      return Json(static_cast<std::int64_t>(0 - magnitude));
-    }
-  }
-  // Out of 64-bit range: a float, as Go's YAML decoders do for huge integers.
-  return Json(std::strtod(std::string(text).c_str(), nullptr));
-}
-
-// YAML 1.2 core schema (https://yaml.org/spec/1.2.2/#1032-tag-resolution) for plain scalars.
-Json resolve_plain(const std::string& s) {
-  if (s == "true" || s == "True" || s == "TRUE") {
-    return true;
-  }
-  if (s == "false" || s == "False" || s == "FALSE") {
-    return false;
-  }
-  if (s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL") {
-    return nullptr;
-  }
-  std::string_view v = s;
-  std::string_view sign;
-  if (v.front() == '-' || v.front() == '+') {
-    sign = v.substr(0, 1);
-    v.remove_prefix(1);
-  }
-  if (sign.empty() && v.size() > 2 && v[0] == '0' && v[1] == 'o') {
-    if (auto n = parse_integer(s, v.substr(2), 8)) {
-      return *n;
-    }
-  }
-  if (sign.empty() && v.size() > 2 && v[0] == '0' && v[1] == 'x') {
-    if (auto n = parse_integer(s, v.substr(2), 16)) {
-      return *n;
-    }
-  }
-  if (all_digits(v, "0123456789")) {
-    if (auto n = parse_integer(s, v, 10)) {
-      return *n;
-    }
-  }
-  if (v == ".inf" || v == ".Inf" || v == ".INF") {
-    // JSON cannot hold infinity; keep the text (Kubernetes objects never carry one).
-    return s;
-  }
-  if (sign.empty() && (v == ".nan" || v == ".NaN" || v == ".NAN")) {
-    return s;
-  }
-  // [-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?
-  std::size_t i = 0;
-  std::size_t int_digits = 0;
-  while (i < v.size() && v[i] >= '0' && v[i] <= '9') {
-    ++i;
-    ++int_digits;
-  }
-  std::size_t frac_digits = 0;
-  bool dot = false;
-  if (i < v.size() && v[i] == '.') {
-    dot = true;
-    ++i;
-    while (i < v.size() && v[i] >= '0' && v[i] <= '9') {
-      ++i;
-      ++frac_digits;
-    }
-  }
-  bool mantissa_ok = int_digits > 0 || (dot && frac_digits > 0);
-  if (mantissa_ok && i < v.size() && (v[i] == 'e' || v[i] == 'E')) {
-    ++i;
-    if (i < v.size() && (v[i] == '-' || v[i] == '+')) {
-      ++i;
-    }
-    std::size_t exp_digits = 0;
-    while (i < v.size() && v[i] >= '0' && v[i] <= '9') {
-      ++i;
-      ++exp_digits;
-    }
-    mantissa_ok = exp_digits > 0;
-  }
-  if (mantissa_ok && i == v.size()) {
-    const double d = std::strtod(s.c_str(), nullptr);
-    if (std::isfinite(d)) {
-      return d;
-    }
-  }
-  return s;
-}
-
 class JsonBuilder : public YAML::EventHandler {
  public:
   std::optional<Json> take() { return std::exchange(root_, std::nullopt); }
+  /// Paths of the keys the current document gives twice (`spec.containers[0].name`).
+  std::vector<std::string> take_duplicates() { return std::exchange(duplicates_, {}); }
 
   // The first problem of the current document. Recorded rather than thrown so that yaml-cpp can
   // still report its own syntax error (it emits odd events before noticing, e.g. for "[1,2").
@@ -167,6 +64,7 @@ class JsonBuilder : public YAML::EventHandler {
     root_.reset();
     stack_.clear();
     anchors_.clear();
+    duplicates_.clear();
     error_.reset();
   }
   void OnDocumentEnd() override {}
@@ -192,14 +90,12 @@ class JsonBuilder : public YAML::EventHandler {
       }
       Json v;
       if (tag == "?") {
-        v = resolve_plain(value);
-      } else if (tag == "!" || tag == "tag:yaml.org,2002:str") {
-        v = value;
-      } else if (tag == "tag:yaml.org,2002:int" || tag == "tag:yaml.org,2002:float" ||
-                 tag == "tag:yaml.org,2002:bool" || tag == "tag:yaml.org,2002:null") {
-        v = resolve_plain(value);
+        v = resolve_plain_scalar(value);
+        plain_merge_key_ = value == "<<";
+      } else if (auto tagged = resolve_tagged_scalar(tag, value)) {
+        v = std::move(*tagged);  // "!" (a quoted scalar) and unknown tags keep the text
       } else {
-        v = value;  // unknown local tags: keep the text
+        throw BuildError{mark.line, tagged.error()};
       }
       add(mark, std::move(v), anchor);
     });
@@ -225,14 +121,15 @@ class JsonBuilder : public YAML::EventHandler {
     YAML::anchor_t anchor = 0;
     int line = 0;
     std::optional<std::string> key;  // pending key of a map
-    std::set<std::string> merged;    // keys taken from a `<<` merge; explicit keys override them
+    bool merge_key = false;          // the pending key is a plain `<<`
+    std::set<std::string> merged;    // keys holding a `<<` merge's value; explicit keys override
   };
 
   void open(const YAML::Mark& mark, Json empty, YAML::anchor_t anchor) {
     if (!stack_.empty() && stack_.back().value.is_object() && !stack_.back().key) {
       throw BuildError{mark.line, "mapping keys must be scalars"};
     }
-    stack_.push_back(Frame{std::move(empty), anchor, mark.line, std::nullopt, {}});
+    stack_.push_back(Frame{std::move(empty), anchor, mark.line, std::nullopt, false, {}});
   }
 
   void close() {
@@ -245,62 +142,91 @@ class JsonBuilder : public YAML::EventHandler {
 
   void add(const YAML::Mark& mark, Json v, YAML::anchor_t anchor) {
     if (anchor != 0) {
-      anchors_[anchor] = v;
+      anchors_[anchor] = v;  // as resolved: an aliased scalar may become a key or a value
+    }
+    const bool merge_key = std::exchange(plain_merge_key_, false);
+    if (!stack_.empty() && stack_.back().value.is_object() && !stack_.back().key) {
+      set_key(mark, stack_.back(), v, merge_key);
+      return;
+    }
+    auto value = json_scalar_value(v);
+    if (!value) {
+      throw BuildError{mark.line, value.error()};
     }
     if (stack_.empty()) {
-      root_ = std::move(v);
+      root_ = std::move(*value);
       return;
     }
     Frame& top = stack_.back();
     if (top.value.is_array()) {
-      top.value.push_back(std::move(v));
+      top.value.push_back(std::move(*value));
       return;
     }
-    if (!top.key) {
-      if (v.is_string()) {
-        top.key = v.get<std::string>();
-      } else if (v.is_null()) {
-        top.key = "null";
-      } else if (v.is_primitive()) {
-        top.key = v.dump();
-      } else {
-        throw BuildError{mark.line, "mapping keys must be scalars"};
-      }
-      if (top.value.contains(*top.key) && top.merged.erase(*top.key) == 0) {
-        throw BuildError{mark.line, "duplicate key \"" + *top.key + "\""};
-      }
-      return;
-    }
-    if (*top.key == "<<" && is_merge_source(v)) {
-      merge(top, v);
+    if (top.merge_key) {
+      merge(mark, top, *value);
     } else {
-      top.value[*top.key] = std::move(v);
+      if (top.value.contains(*top.key) && top.merged.erase(*top.key) == 0) {
+        // go-yaml v2 (not strict) keeps the last value; the duplicate is reported by the caller.
+        duplicates_.push_back(path() + *top.key);
+      }
+      top.value[*top.key] = std::move(*value);
     }
     top.key.reset();
   }
 
-  static bool is_merge_source(const Json& v) {
-    return v.is_object() ||
-           (v.is_array() && !v.empty() &&
-            std::all_of(v.begin(), v.end(), [](const Json& m) { return m.is_object(); }));
+  void set_key(const YAML::Mark& mark, Frame& top, const Json& v, bool merge_key) {
+    if (v.is_structured()) {
+      throw BuildError{mark.line, "mapping keys must be scalars"};
+    }
+    auto key = json_object_key(v);
+    if (!key) {
+      throw BuildError{mark.line, "mapping key " + (v.is_null() ? std::string("null") : v.dump()) +
+                                      ": " + key.error()};
+    }
+    top.key = std::move(*key);
+    top.merge_key = merge_key;
   }
 
-  // YAML merge key (https://yaml.org/type/merge.html), which Kubernetes' YAML decoder honours:
-  // keys already present win, and among several merged maps the first one wins.
-  static void merge(Frame& top, const Json& v) {
-    auto merge_one = [&](const Json& m) {
+  // The JSON path of the map on top of the stack, with a trailing '.' when not the root:
+  // `spec.containers[0].`, as the API server names fields in its warnings.
+  std::string path() const {
+    std::string out;
+    for (std::size_t i = 1; i < stack_.size(); ++i) {
+      const Frame& parent = stack_[i - 1];
+      if (parent.value.is_array()) {
+        out += "[" + std::to_string(parent.value.size()) + "]";
+      } else {
+        if (!out.empty()) {
+          out += '.';
+        }
+        out += parent.key.value_or("");
+      }
+    }
+    if (!out.empty()) {
+      out += '.';
+    }
+    return out;
+  }
+
+  // YAML merge key (https://yaml.org/type/merge.html) as go-yaml v2 applies it: in place, each
+  // merged key overwriting what is already there and later keys overwriting it; of several maps
+  // the first wins (they are applied last to first).
+  static void merge(const YAML::Mark& mark, Frame& top, const Json& v) {
+    const bool maps =
+        v.is_object() ||
+        (v.is_array() && std::all_of(v.begin(), v.end(), [](auto& m) { return m.is_object(); }));
+    if (!maps) {
+      throw BuildError{mark.line, "map merge requires map or sequence of maps as the value"};
+    }
+    // Applied first to last, skipping what an earlier map of the same merge set: the same
+    // result, with keys in the order they are written.
+    std::set<std::string> taken;
+    for (const Json& m : v.is_object() ? Json::array({v}) : v) {
       for (const auto& [k, val] : m.items()) {
-        if (!top.value.contains(k)) {
+        if (taken.insert(k).second) {
           top.value[k] = val;
           top.merged.insert(k);
         }
-      }
-    };
-    if (v.is_object()) {
-      merge_one(v);
-    } else {
-      for (const auto& m : v) {
-        merge_one(m);
       }
     }
   }
@@ -321,6 +247,8 @@ class JsonBuilder : public YAML::EventHandler {
   std::optional<Json> root_;
   std::vector<Frame> stack_;
   std::unordered_map<YAML::anchor_t, Json> anchors_;
+  std::vector<std::string> duplicates_;
+  bool plain_merge_key_ = false;  // the scalar being added is a plain `<<`
 };
 
 std::string where(std::string_view file, int document, int line) {
@@ -332,7 +260,8 @@ std::string where(std::string_view file, int document, int line) {
   return out;
 }
 
-void add_document(std::vector<Document>& out, Json object, std::string_view file, int index) {
+void add_document(std::vector<Document>& out, Json object, std::string_view file, int index,
+                  std::vector<std::string> duplicates = {}) {
   if (object.is_null()) {
     return;  // empty document
   }
@@ -344,9 +273,18 @@ void add_document(std::vector<Document>& out, Json object, std::string_view file
                                : "";
   if (kind.ends_with("List") && object.contains("items") && object["items"].is_array()) {
     const std::string item_kind = kind.substr(0, kind.size() - 4);
-    for (auto& item : object["items"]) {
+    for (std::size_t i = 0; i < object["items"].size(); ++i) {
+      Json& item = object["items"][i];
       if (item.is_null()) {
         continue;
+      }
+      // The item's own duplicates, named from the item as for a document of its own.
+      const std::string prefix = "items[" + std::to_string(i) + "].";
+      std::vector<std::string> own;
+      for (const std::string& d : duplicates) {
+        if (d.starts_with(prefix)) {
+          own.push_back(d.substr(prefix.size()));
+        }
       }
       if (!item_kind.empty() && item.is_object()) {
         if (!item.contains("kind")) {
@@ -356,11 +294,12 @@ void add_document(std::vector<Document>& out, Json object, std::string_view file
           item["apiVersion"] = object["apiVersion"];
         }
       }
-      out.push_back(Document{Origin{std::string(file), index}, std::move(item)});
+      out.push_back(Document{Origin{std::string(file), index}, std::move(item), std::move(own)});
     }
     return;
   }
-  out.push_back(Document{Origin{std::string(file), index}, std::move(object)});
+  out.push_back(
+      Document{Origin{std::string(file), index}, std::move(object), std::move(duplicates)});
 }
 
 }  // namespace
@@ -389,7 +328,7 @@ Result<std::vector<Document>> parse_documents(std::string_view text, std::string
         return fail("parse_error", where(file, index, e->line) + ": " + e->message);
       }
       if (auto doc = builder.take()) {
-        add_document(out, std::move(*doc), file, index);
+        add_document(out, std::move(*doc), file, index, builder.take_duplicates());
       }
       ++index;
     }

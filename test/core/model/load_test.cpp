@@ -15,7 +15,9 @@ std::vector<injector::Document> parse(std::string_view text) {
 
 }  // namespace
 
-TEST_CASE("YAML scalars follow the YAML 1.2 core schema") {
+// Kubernetes' reading (sigs.k8s.io/yaml over go-yaml v2); test/go/run-yamlref.sh checks a larger
+// table against go-yaml itself.
+TEST_CASE("YAML scalars resolve by YAML 1.1, as Kubernetes reads them") {
   struct Case {
     const char* yaml;
     Json value;
@@ -23,27 +25,44 @@ TEST_CASE("YAML scalars follow the YAML 1.2 core schema") {
   const Case cases[] = {
       {"v: true", true},
       {"v: False", false},
-      {"v: yes", "yes"},  // YAML 1.1 boolean, a string in 1.2
-      {"v: on", "on"},
+      {"v: yes", true},
+      {"v: on", true},
+      {"v: Y", true},
+      {"v: n", false},
+      {"v: Off", false},
+      {"v: NO", false},
+      {"v: nO", "nO"},
       {"v: null", nullptr},
       {"v: ~", nullptr},
       {"v:", nullptr},
       {"v: 42", 42},
       {"v: -7", -7},
       {"v: +3", 3},
+      {"v: 0400", 256},
+      {"v: 0644", 420},
+      {"v: -0755", -493},
+      {"v: 08", 8},  // not octal: a float 8, written 8 in the JSON
       {"v: 0o17", 15},
       {"v: 0x1F", 31},
-      {"v: 012", 12},  // no YAML 1.1 octal
+      {"v: -0x1F", -31},
+      {"v: 0b101", 5},
+      {"v: 1_000", 1000},
+      {"v: _1000", "_1000"},
       {"v: 1.5", 1.5},
       {"v: .5", 0.5},
-      {"v: 1e3", 1000.0},
-      {"v: 1_000", "1_000"},
+      {"v: 1e3", 1000},
+      {"v: 1.0", 1},
       {"v: 18446744073709551615", 18446744073709551615ULL},
-      {"v: .inf", ".inf"},
+      {"v: 0x10000000000000000", "0x10000000000000000"},
+      {"v: 1e400", "1e400"},
       {"v: 100m", "100m"},
+      {"v: 1:20", "1:20"},
       {"v: \"true\"", "true"},
-      {"v: '42'", "42"},
-      {"v: !!str 42", "42"},
+      {"v: '0400'", "0400"},
+      {"v: !!str 0400", "0400"},
+      {"v: !!int '0400'", 256},
+      {"v: !!float 1", 1},
+      {"v: !custom 0400", "0400"},
       {"v: 2021-06-04T05:44:26Z", "2021-06-04T05:44:26Z"},
       {"v: |\n  line1\n  line2\n", "line1\nline2\n"},
   };
@@ -55,6 +74,40 @@ TEST_CASE("YAML scalars follow the YAML 1.2 core schema") {
       CHECK(docs[0].object["v"].type() == c.value.type());
     }
   }
+}
+
+TEST_CASE("plain keys resolve too, and become JSON keys as sigs.k8s.io/yaml writes them") {
+  auto docs = parse("0400: a\non: b\n1e3: c\n123456789.0: d\n'0400': e\n.inf: f\n");
+  REQUIRE(docs.size() == 1);
+  CHECK(docs[0].object.dump() ==
+        R"({"256":"a","true":"b","1000":"c","1.2345679e+08":"d","0400":"e",".inf":"f"})");
+}
+
+TEST_CASE("a field given twice keeps the last value and is reported by its path") {
+  auto docs = parse(
+      "kind: SidecarSet\n"
+      "kind: SidecarSet\n"
+      "spec:\n"
+      "  containers:\n"
+      "  - name: a\n"
+      "    image: x1\n"
+      "    image: x2\n"
+      "  selector: {}\n"
+      "  selector: {matchLabels: {app: web}}\n");
+  REQUIRE(docs.size() == 1);
+  CHECK(docs[0].object["spec"]["containers"][0]["image"] == "x2");
+  CHECK(docs[0].object["spec"]["selector"]["matchLabels"]["app"] == "web");
+  CHECK(docs[0].duplicate_fields ==
+        std::vector<std::string>{"kind", "spec.containers[0].image", "spec.selector"});
+
+  // A merged key overwritten by an explicit one is no duplicate; List items keep their own.
+  auto merged = parse("base: &b {image: x1}\nc:\n  <<: *b\n  image: x2\n");
+  CHECK(merged[0].duplicate_fields.empty());
+  CHECK(merged[0].object["c"]["image"] == "x2");
+  auto list = parse("kind: List\nitems:\n- kind: A\n- kind: B\n  x: 1\n  x: 2\n");
+  REQUIRE(list.size() == 2);
+  CHECK(list[0].duplicate_fields.empty());
+  CHECK(list[1].duplicate_fields == std::vector<std::string>{"x"});
 }
 
 TEST_CASE("documents keep key order, anchors resolve, empty documents are dropped") {
@@ -74,7 +127,7 @@ TEST_CASE("documents keep key order, anchors resolve, empty documents are droppe
   CHECK(docs[1].origin.document == 2);
 }
 
-TEST_CASE("YAML merge keys: explicit keys win, the first merged map wins") {
+TEST_CASE("YAML merge keys apply in place, as go-yaml v2's; the first merged map wins") {
   auto docs = parse(
       "base: &base {image: agent:1, imagePullPolicy: Always}\n"
       "extra: &extra {image: other:2, tty: true}\n"
@@ -84,8 +137,13 @@ TEST_CASE("YAML merge keys: explicit keys win, the first merged map wins") {
       "  imagePullPolicy: IfNotPresent\n"
       "c2:\n"
       "  <<: [*base, *extra]\n"
-      "  name: b\n");
+      "  name: b\n"
+      "c3:\n"
+      "  image: mine\n"
+      "  <<: *base\n");
   REQUIRE(docs.size() == 1);
+  // go-yaml v2 merges where the `<<` stands: it overwrites the keys written before it.
+  CHECK(docs[0].object["c3"].dump() == R"({"image":"agent:1","imagePullPolicy":"Always"})");
   CHECK(docs[0].object["c1"].dump() ==
         R"({"name":"a","image":"agent:1","imagePullPolicy":"IfNotPresent"})");
   CHECK(docs[0].object["c2"].dump() ==
@@ -131,7 +189,16 @@ TEST_CASE("parse errors name the file, the document and the line") {
   };
   const Case cases[] = {
       {"a: 1\n---\nb: [1, 2\n", "a.yaml: document 2: line 4: end of sequence flow not found"},
-      {"a: 1\na: 2\n", "a.yaml: document 1: line 2: duplicate key \"a\""},
+      {"~: 1\n", "a.yaml: document 1: line 1: mapping key null: unsupported map key of type: nil"},
+      {"18446744073709551615: 1\n",
+       "a.yaml: document 1: line 1: mapping key 18446744073709551615: unsupported map key of type: "
+       "uint64, key: 0xffffffffffffffff"},
+      {"v: .inf\n", "a.yaml: document 1: line 1: json: unsupported value: +Inf"},
+      {"v: [.nan]\n", "a.yaml: document 1: line 1: json: unsupported value: NaN"},
+      {"v: !!int abc\n", "a.yaml: document 1: line 1: cannot decode !!str `abc` as a !!int"},
+      {"v: !!bool 1\n", "a.yaml: document 1: line 1: cannot decode !!int `1` as a !!bool"},
+      {"<<: 1\n",
+       "a.yaml: document 1: line 1: map merge requires map or sequence of maps as the value"},
       {"? [a, b]\n: 1\n", "a.yaml: document 1: line 1: mapping keys must be scalars"},
       {"a: *nope\n", "a.yaml: document 1: line 1: the referenced anchor is not defined"},
       {"a: b: c\n", "a.yaml: document 1: line 1: illegal map value"},
