@@ -28,11 +28,8 @@ alive, GET /readyz reports the SidecarSets generation in use. SIGTERM or SIGINT 
 accepting, finishes in-flight reviews and exits 0. Bad SidecarSets (file mode), a bad
 kubeconfig or TLS material at startup exit 2.
 
-Exit status: 0 stopped by SIGTERM/SIGINT, 2 usage error, invalid SidecarSets or startup failure.
-
 File mode (--sidecarsets): the sources are polled and reloaded on change; an invalid change is
-logged and the last good SidecarSets keep serving. Unknown or duplicate SidecarSet fields, hash
-annotations that do not match the spec and empty source directories are logged as warnings.
+logged and the last good SidecarSets keep serving.
 
 Cluster mode (--kubeconfig FILE, or neither option inside a pod: the in-cluster service
 account): SidecarSets (apps.kruise.io v1beta1, else v1alpha1), Namespaces and the
@@ -50,11 +47,13 @@ Options:
                          DANGEROUS: do not verify the API server's certificate
   --tls-cert FILE        PEM serving certificate (chain); required
   --tls-key FILE         PEM private key of the certificate; required
+                         (both are read again every second: a changed, valid pair serves new
+                         handshakes at once, open connections keep theirs; an unreadable,
+                         mismatched or expired pair is logged once and the current one kept)
   --listen HOST:PORT     address to listen on (default 0.0.0.0:8443; [::]:8443 for IPv6)
   --threads N            I/O threads (default 0 = one per core)
   --max-connections N    open connections before the oldest idle ones are closed (default 10000)
   --reload-interval S    seconds between checks of the sources (default 2; 0 disables reload)
-  --strict               unknown and duplicate SidecarSet fields are errors, not warnings
   --log-format FORMAT    text or json (default text)
   --log-level LEVEL      trace, debug, info, warn, error, critical or off (default info)
   -h, --help             show this help
@@ -77,9 +76,6 @@ std::vector<std::pair<std::string, std::string>> count_fields(std::uint64_t gene
 
 void log_reload(const ReloadResult& result) {
   if (result.outcome == ReloadResult::Outcome::kReloaded) {
-    for (const std::string& warning : result.warnings) {
-      log_event(spdlog::level::warn, "sidecarset warning", {{"warning", warning}});
-    }
     for (const std::string& note : result.notes) {
       log_event(spdlog::level::info, "sidecarset source note", {{"note", note}});
     }
@@ -107,7 +103,6 @@ int run_serve(const std::vector<std::string>& args, std::ostream& out, std::ostr
                                                             cxxopts::value<std::string>())(
       "log-format", "", cxxopts::value<std::string>())("log-level", "",
                                                        cxxopts::value<std::string>())("h,help", "");
-  options.add_options()("strict", "");
   add_cluster_options(options);
   auto parsed = parse(options, args);
   if (!parsed) {
@@ -169,8 +164,7 @@ int run_serve(const std::vector<std::string>& args, std::ostream& out, std::ostr
   }
   // The baseline is taken before reading, so a change made while loading is reloaded later.
   std::string baseline = fingerprint(paths);
-  const BuildOptions build_options{r.count("strict") != 0};
-  auto loaded = load_world(paths, 1, build_options);
+  auto loaded = load_world(paths, 1);
   if (!loaded) {
     for (const std::string& problem : loaded.error()) {
       log_event(spdlog::level::err, "sidecarset problem", {{"problem", problem}});
@@ -178,9 +172,6 @@ int run_serve(const std::vector<std::string>& args, std::ostream& out, std::ostr
     log_event(spdlog::level::critical, "cannot start: invalid SidecarSets",
               {{"problems", std::to_string(loaded.error().size())}});
     return kExitUsage;
-  }
-  for (const std::string& warning : loaded->warnings) {
-    log_event(spdlog::level::warn, "sidecarset warning", {{"warning", warning}});
   }
   for (const std::string& note : loaded->build.notes) {
     log_event(spdlog::level::info, "sidecarset source note", {{"note", note}});
@@ -194,7 +185,7 @@ int run_serve(const std::vector<std::string>& args, std::ostream& out, std::ostr
     return kExitUsage;
   }
   Reloader reloader(paths, holder, std::move(baseline), loaded->digest,
-                    std::chrono::seconds(*interval), log_reload, build_options);
+                    std::chrono::seconds(*interval), log_reload);
   reloader.start();
   server.handle_signals();
   server.run();

@@ -63,7 +63,7 @@ HttpReply readyz(Server::Impl& server, bool verbose) {
   if (!server.tls_loaded.load()) {
     return text(http::status::service_unavailable, "not ready: TLS material not loaded\n");
   }
-  if (std::chrono::system_clock::now() >= server.tls.not_after) {
+  if (std::chrono::system_clock::now() >= server.tls.current()->not_after) {
     return text(http::status::service_unavailable,
                 "not ready: TLS certificate \"" + server.options.cert_file + "\" expired\n");
   }

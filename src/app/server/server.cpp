@@ -31,20 +31,38 @@ Server::Impl::Impl(ServerOptions opts, WorldHolder& holder)
       worlds(holder),
       threads(options.threads != 0 ? options.threads
                                    : std::max(1u, std::thread::hardware_concurrency())),
+      tls(TlsPaths{options.cert_file, options.key_file, options.client_ca_file}),
       ioc(static_cast<int>(threads)),
       control(net::make_strand(ioc)),
       acceptor(control),
-      accept_retry(control) {}
+      accept_retry(control),
+      tls_timer(control) {}
 
 // ---- Server::Impl ----
 
-Result<void> Server::Impl::load_tls() {
-  auto material = load_tls_material(options.cert_file, options.key_file);
-  if (!material) {
-    return std::unexpected(material.error());
+Result<void> Server::Impl::load_tls() { return tls.load(); }
+
+// One check per interval on the control strand. Rotation and refusal each log one line; a
+// refused set is not reported again until the files change (TlsRotation::check_now).
+void Server::Impl::watch_tls() {
+  if (options.tls_reload_interval.count() <= 0) {
+    return;
   }
-  tls = std::move(*material);
-  return {};
+  tls_timer.expires_after(options.tls_reload_interval);
+  tls_timer.async_wait([this](beast::error_code ec) {
+    if (ec || stopping.load()) {
+      return;
+    }
+    const TlsReload result = tls.check_now(std::chrono::system_clock::now());
+    if (result.outcome == TlsReload::Outcome::kRotated) {
+      log_event(spdlog::level::info, "TLS certificate rotated",
+                {{"cert", options.cert_file}, {"serial", result.serial}});
+    } else if (result.outcome == TlsReload::Outcome::kRejected) {
+      log_event(spdlog::level::err, "TLS rotation refused, keeping the current certificate",
+                {{"error", result.error}});
+    }
+    watch_tls();
+  });
 }
 
 Result<void> Server::Impl::listen() {
@@ -171,6 +189,7 @@ void Server::Impl::stop() {
     beast::error_code ignored;
     acceptor.close(ignored);
     accept_retry.cancel();
+    tls_timer.cancel();
     if (signals) {
       signals->cancel(ignored);
     }
@@ -231,7 +250,7 @@ Result<void> Server::start() {
     return ok;
   }
   impl_->tls_loaded.store(true);
-  if (std::chrono::system_clock::now() >= impl_->tls.not_after) {
+  if (std::chrono::system_clock::now() >= impl_->tls.current()->not_after) {
     log_event(spdlog::level::warn, "TLS certificate expired: not ready",
               {{"cert", impl_->options.cert_file}});
   }
@@ -239,7 +258,10 @@ Result<void> Server::start() {
             {{"address", impl_->options.listen},
              {"port", std::to_string(impl_->bound_port)},
              {"threads", std::to_string(impl_->threads)}});
-  net::dispatch(impl_->control, [impl = impl_.get()] { impl->do_accept(); });
+  net::dispatch(impl_->control, [impl = impl_.get()] {
+    impl->do_accept();
+    impl->watch_tls();
+  });
   return {};
 }
 
@@ -268,6 +290,8 @@ void Server::handle_signals() {
     }
   });
 }
+
+TlsReload Server::check_tls() { return impl_->tls.check_now(std::chrono::system_clock::now()); }
 
 void Server::stop() { impl_->stop(); }
 

@@ -22,9 +22,24 @@ struct Readiness {
   std::string text;  // the whole body, ending in a newline
 };
 
+/// What one check of the TLS files did (Server::check_tls).
+struct TlsReload {
+  enum class Outcome { kUnchanged, kRotated, kRejected };
+  Outcome outcome = Outcome::kUnchanged;
+  std::string error;   // rejected: why, naming the file
+  std::string serial;  // rotated: the new certificate's serial number, hex
+  std::chrono::system_clock::time_point not_after{};  // rotated: when the new one expires
+};
+
 struct ServerOptions {
   std::string listen = "0.0.0.0:8443";  // host:port or [v6]:port; port 0 = ephemeral
   std::string cert_file, key_file;
+  // PEM CA certificates that client certificates must chain to; "" = no client certificate.
+  std::string client_ca_file;
+  // How often the TLS files are read again for a rotation; 0 = never. A Secret volume update
+  // lands within the kubelet's sync period (about a minute); reading three small files every
+  // second costs nothing and puts a rotated pair in use within a second of its arrival.
+  std::chrono::milliseconds tls_reload_interval{1000};
   unsigned threads = 0;  // 0 = std::thread::hardware_concurrency()
   // kube-apiserver keeps ~25 idle connections per webhook per API server replica and opens more
   // in bursts; 10,000 leaves room for many replicas while bounding descriptors and memory.
@@ -67,6 +82,9 @@ class Server {
   void run();
   /// Installs SIGINT/SIGTERM -> graceful stop (call before run).
   void handle_signals();
+  /// Reads the TLS files once more now (as the periodic check does) and rotates or refuses;
+  /// the periodic check logs the outcome, this does not.
+  TlsReload check_tls();
   /// Graceful stop, callable from any thread and more than once: stop accepting, close idle
   /// connections, let in-flight requests finish (answered with `Connection: close`).
   void stop();

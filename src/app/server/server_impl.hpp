@@ -18,7 +18,7 @@
 #include <boost/beast/core/error.hpp>
 
 #include "server/server.hpp"
-#include "server/tls_context.hpp"
+#include "server/tls_rotation.hpp"
 
 namespace injector {
 
@@ -32,7 +32,7 @@ struct Server::Impl {
   ServerOptions options;
   WorldHolder& worlds;
   unsigned threads;
-  TlsMaterial tls;
+  TlsRotation tls;
   std::atomic<bool> tls_loaded{false};
   std::atomic<bool> stopping{false};
   std::atomic<std::size_t> live{0};
@@ -49,10 +49,12 @@ struct Server::Impl {
   Strand control;  // acceptor, retry timer, signals
   boost::asio::ip::tcp::acceptor acceptor;
   boost::asio::steady_timer accept_retry;
+  boost::asio::steady_timer tls_timer;
   std::optional<boost::asio::signal_set> signals;
 
   Result<void> load_tls();
   Result<void> listen();
+  void watch_tls();
   void do_accept();
   void on_accept(boost::beast::error_code ec, boost::asio::ip::tcp::socket socket);
   /// Registers an idle session; false when the server is stopping (the session closes).

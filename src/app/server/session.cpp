@@ -56,7 +56,9 @@ HttpReply plain(http::status status, std::string body) {
 }  // namespace
 
 Session::Session(Server::Impl& server, tcp::socket socket)
-    : server_(server), context_(server.tls.context), stream_(std::move(socket), *context_) {
+    : server_(server),
+      context_(server.tls.current()->context),
+      stream_(std::move(socket), *context_) {
   server_.live.fetch_add(1, std::memory_order_relaxed);
 }
 

@@ -65,7 +65,8 @@ class Session : public std::enable_shared_from_this<Session> {
   void close();
 
   Server::Impl& server_;
-  // The context this connection's handshake used; held so that it outlives the SSL object.
+  // The context this connection's handshake used; held so that it outlives the SSL object (a
+  // rotation swaps the server's, this connection keeps its own).
   std::shared_ptr<boost::asio::ssl::context> context_;
   Stream stream_;
   boost::beast::flat_buffer buffer_;

@@ -4,8 +4,11 @@
 #include <cstring>
 #include <ctime>
 #include <fstream>
+#include <sstream>
 
+#include <openssl/bio.h>
 #include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
@@ -21,6 +24,25 @@ constexpr const char* kTls12Ciphers =
     "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
     "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
 constexpr const char* kGroups = "X25519:P-256:P-384";
+// Sessions resumed on a context that verifies clients must carry its id (OpenSSL refuses
+// resumption otherwise); one constant for every generation of the context.
+constexpr unsigned char kSessionIdContext[] = "sidecarset-injector";
+
+struct BioFree {
+  void operator()(BIO* bio) const { BIO_free(bio); }
+};
+struct X509Free {
+  void operator()(X509* cert) const { X509_free(cert); }
+};
+struct PkeyFree {
+  void operator()(EVP_PKEY* key) const { EVP_PKEY_free(key); }
+};
+struct InfoStackFree {
+  void operator()(STACK_OF(X509_INFO) * infos) const {
+    sk_X509_INFO_pop_free(infos, X509_INFO_free);
+  }
+};
+using Bio = std::unique_ptr<BIO, BioFree>;
 
 std::string openssl_error() {
   std::string message;
@@ -33,15 +55,50 @@ std::string openssl_error() {
   return message.empty() ? "unknown OpenSSL error" : message;
 }
 
-Result<void> readable(const std::string& kind, const std::string& file) {
+Result<std::string> read_file(const std::string& kind, const std::string& file) {
   if (file.empty()) {
     return fail("tls", kind + " file not set");
   }
-  std::ifstream in(file);
+  std::ifstream in(file, std::ios::binary);
   if (!in) {
     return fail("tls", "cannot read " + kind + " \"" + file + "\": " + std::strerror(errno));
   }
-  return {};
+  std::ostringstream out;
+  out << in.rdbuf();
+  return std::move(out).str();
+}
+
+Bio memory_bio(const std::string& bytes) {
+  return Bio(BIO_new_mem_buf(bytes.data(), static_cast<int>(bytes.size())));
+}
+
+// Never prompt on the terminal for an encrypted key: a key with a passphrase fails to load.
+int no_passphrase(char*, int, int, void*) { return 0; }
+
+// Whether the error queue ends with PEM's "no start line": the end of a PEM sequence.
+bool at_pem_end() {
+  const unsigned long code = ERR_peek_last_error();
+  return ERR_GET_LIB(code) == ERR_LIB_PEM && ERR_GET_REASON(code) == PEM_R_NO_START_LINE;
+}
+
+// Leaves `out` as it is when the time does not parse.
+void read_time(const ASN1_TIME* time, std::chrono::system_clock::time_point& out) {
+  std::tm tm{};
+  if (time != nullptr && ASN1_TIME_to_tm(time, &tm) == 1) {
+    out = std::chrono::system_clock::from_time_t(timegm(&tm));
+  }
+}
+
+std::string serial_hex(X509* cert) {
+  BIGNUM* bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert), nullptr);
+  if (bn == nullptr) {
+    return "";
+  }
+  char* hex = BN_bn2hex(bn);
+  std::string out = hex != nullptr ? hex : "";
+  OPENSSL_free(hex);
+  BN_free(bn);
+  return out;
 }
 
 // The API server forces ALPN "http/1.1" (kubernetes#75791); we speak nothing else, so a client
@@ -58,19 +115,108 @@ int select_alpn(SSL*, const unsigned char** out, unsigned char* out_len, const u
   return SSL_TLSEXT_ERR_OK;
 }
 
+// The leaf first, then any intermediates, as SSL_CTX_use_certificate_chain_file reads them.
+Result<void> use_chain(SSL_CTX* ctx, const std::string& file, const std::string& pem) {
+  const auto bad = [&] {
+    return fail("tls", "cannot load TLS certificate \"" + file + "\": " + openssl_error());
+  };
+  Bio bio = memory_bio(pem);
+  std::unique_ptr<X509, X509Free> leaf(PEM_read_bio_X509_AUX(bio.get(), nullptr, nullptr, nullptr));
+  if (!leaf || SSL_CTX_use_certificate(ctx, leaf.get()) != 1) {
+    return bad();
+  }
+  SSL_CTX_clear_chain_certs(ctx);
+  while (X509* next = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr)) {
+    if (SSL_CTX_add0_chain_cert(ctx, next) != 1) {
+      X509_free(next);
+      return bad();
+    }
+  }
+  if (!at_pem_end()) {
+    return bad();
+  }
+  ERR_clear_error();
+  return {};
+}
+
+Result<void> use_key(SSL_CTX* ctx, const TlsPaths& paths, const std::string& pem) {
+  Bio bio = memory_bio(pem);
+  std::unique_ptr<EVP_PKEY, PkeyFree> key(
+      PEM_read_bio_PrivateKey(bio.get(), nullptr, no_passphrase, nullptr));
+  const auto mismatch = [&] {
+    ERR_clear_error();
+    return fail("tls", "TLS key \"" + paths.key_file + "\" does not match certificate \"" +
+                           paths.cert_file + "\"");
+  };
+  if (!key) {
+    return fail("tls", "cannot load TLS key \"" + paths.key_file + "\": " + openssl_error());
+  }
+  if (SSL_CTX_use_PrivateKey(ctx, key.get()) != 1) {
+    if (ERR_GET_REASON(ERR_peek_last_error()) != X509_R_KEY_VALUES_MISMATCH) {
+      return fail("tls", "cannot load TLS key \"" + paths.key_file + "\": " + openssl_error());
+    }
+    return mismatch();
+  }
+  if (SSL_CTX_check_private_key(ctx) != 1) {
+    return mismatch();
+  }
+  return {};
+}
+
+// Mutual TLS: every certificate of the file is a trust anchor for client certificates and is
+// named in the CertificateRequest; a client without a certificate, or with one that does not
+// chain to them, fails the handshake (Go's tls.RequireAndVerifyClientCert).
+Result<void> use_client_ca(SSL_CTX* ctx, const std::string& file, const std::string& pem) {
+  Bio bio = memory_bio(pem);
+  std::unique_ptr<STACK_OF(X509_INFO), InfoStackFree> infos(
+      PEM_X509_INFO_read_bio(bio.get(), nullptr, nullptr, nullptr));
+  if (!infos) {
+    return fail("tls", "cannot load client CA \"" + file + "\": " + openssl_error());
+  }
+  X509_STORE* store = SSL_CTX_get_cert_store(ctx);
+  int count = 0;
+  for (int i = 0; i < sk_X509_INFO_num(infos.get()); ++i) {
+    X509* cert = sk_X509_INFO_value(infos.get(), i)->x509;
+    if (cert == nullptr) {
+      continue;
+    }
+    if (X509_STORE_add_cert(store, cert) != 1 || SSL_CTX_add_client_CA(ctx, cert) != 1) {
+      return fail("tls", "cannot load client CA \"" + file + "\": " + openssl_error());
+    }
+    ++count;
+  }
+  if (count == 0) {
+    return fail("tls", "client CA \"" + file + "\" holds no PEM certificate");
+  }
+  SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
+  return {};
+}
+
 }  // namespace
 
-Result<TlsMaterial> load_tls_material(const std::string& cert_file, const std::string& key_file) {
-  if (auto ok = readable("TLS certificate", cert_file); !ok) {
-    return std::unexpected(ok.error());
+Result<TlsFileContents> read_tls_files(const TlsPaths& paths) {
+  TlsFileContents contents;
+  auto cert = read_file("TLS certificate", paths.cert_file);
+  if (!cert) {
+    return std::unexpected(cert.error());
   }
-  if (auto ok = readable("TLS key", key_file); !ok) {
-    return std::unexpected(ok.error());
+  auto key = read_file("TLS key", paths.key_file);
+  if (!key) {
+    return std::unexpected(key.error());
   }
-  const auto mismatch = [&] {
-    return fail("tls",
-                "TLS key \"" + key_file + "\" does not match certificate \"" + cert_file + "\"");
-  };
+  contents.cert = std::move(*cert);
+  contents.key = std::move(*key);
+  if (!paths.client_ca_file.empty()) {
+    auto ca = read_file("client CA", paths.client_ca_file);
+    if (!ca) {
+      return std::unexpected(ca.error());
+    }
+    contents.client_ca = std::move(*ca);
+  }
+  return contents;
+}
+
+Result<TlsMaterial> build_tls_material(const TlsPaths& paths, const TlsFileContents& contents) {
   TlsMaterial material;
   material.context = std::make_shared<ssl::context>(ssl::context::tls_server);
   SSL_CTX* ctx = material.context->native_handle();
@@ -83,32 +229,37 @@ Result<TlsMaterial> load_tls_material(const std::string& cert_file, const std::s
   // idle connections cost descriptors, not hundreds of MiB.
   SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
   if (SSL_CTX_set_cipher_list(ctx, kTls12Ciphers) != 1 ||
-      SSL_CTX_set1_groups_list(ctx, kGroups) != 1) {
+      SSL_CTX_set1_groups_list(ctx, kGroups) != 1 ||
+      SSL_CTX_set_session_id_context(ctx, kSessionIdContext, sizeof kSessionIdContext - 1) != 1) {
     return fail("tls", "cannot configure TLS: " + openssl_error());
   }
   SSL_CTX_set_alpn_select_cb(ctx, select_alpn, nullptr);
-  if (SSL_CTX_use_certificate_chain_file(ctx, cert_file.c_str()) != 1) {
-    return fail("tls", "cannot load TLS certificate \"" + cert_file + "\": " + openssl_error());
+  if (auto ok = use_chain(ctx, paths.cert_file, contents.cert); !ok) {
+    return std::unexpected(ok.error());
   }
-  if (SSL_CTX_use_PrivateKey_file(ctx, key_file.c_str(), SSL_FILETYPE_PEM) != 1) {
-    if (ERR_GET_REASON(ERR_peek_last_error()) != X509_R_KEY_VALUES_MISMATCH) {
-      return fail("tls", "cannot load TLS key \"" + key_file + "\": " + openssl_error());
+  if (auto ok = use_key(ctx, paths, contents.key); !ok) {
+    return std::unexpected(ok.error());
+  }
+  if (!paths.client_ca_file.empty()) {
+    if (auto ok = use_client_ca(ctx, paths.client_ca_file, contents.client_ca); !ok) {
+      return std::unexpected(ok.error());
     }
-    ERR_clear_error();
-    return mismatch();
   }
-  if (SSL_CTX_check_private_key(ctx) != 1) {
-    ERR_clear_error();
-    return mismatch();
-  }
-  // Kept for /readyz: an expired certificate fails every API server call, so the replica must
-  // not look ready (it still starts: the Secret may be renewed and the pod restarted).
-  std::tm not_after{};
-  if (X509* cert = SSL_CTX_get0_certificate(ctx);
-      cert != nullptr && ASN1_TIME_to_tm(X509_get0_notAfter(cert), &not_after) == 1) {
-    material.not_after = std::chrono::system_clock::from_time_t(timegm(&not_after));
+  // Kept for /readyz and rotation: an expired certificate fails every API server call.
+  if (X509* cert = SSL_CTX_get0_certificate(ctx); cert != nullptr) {
+    read_time(X509_get0_notBefore(cert), material.not_before);
+    read_time(X509_get0_notAfter(cert), material.not_after);
+    material.serial = serial_hex(cert);
   }
   return material;
+}
+
+Result<TlsMaterial> load_tls_material(const TlsPaths& paths) {
+  auto contents = read_tls_files(paths);
+  if (!contents) {
+    return std::unexpected(contents.error());
+  }
+  return build_tls_material(paths, *contents);
 }
 
 }  // namespace injector

@@ -6,11 +6,7 @@
 
 #include <algorithm>
 #include <map>
-#include <optional>
-#include <string_view>
-#include <utility>
 
-#include "injector/model/fields.hpp"
 #include "injector/model/hash.hpp"
 #include "injector/model/load.hpp"
 #include "injector/model/validate.hpp"
@@ -79,48 +75,20 @@ SidecarSet make_sidecarset(Loaded&& l) {
   return s;
 }
 
-// Writes the §5.1 hashes when the object does not carry them. Present ones are kept verbatim, as
-// OpenKruise's pod webhook copies what the SidecarSet carries; one that does not match the spec
-// (an exported object edited afterwards) gets a warning naming both.
-void ensure_hashes(Json& ss, const Origin& origin, const std::string& name,
-                   std::vector<Problem>& warnings) {
+// Writes the §5.1 hashes when the object does not carry them (present ones are kept verbatim).
+void ensure_hashes(Json& ss) {
   Json& meta = ss["metadata"];
   if (!meta.contains("annotations") || !meta["annotations"].is_object()) {
     meta["annotations"] = Json::object();
   }
   Json& ann = meta["annotations"];
   const Json& spec = ss["spec"];
-  for (auto [key, hash] :
-       {std::pair{kHashAnnotation, &sidecarset_hash},
-        std::pair{kHashWithoutImageAnnotation, &sidecarset_hash_without_image}}) {
-    const std::string computed = hash(spec);
-    auto it = ann.find(std::string(key));
-    if (it == ann.end()) {
-      ann[std::string(key)] = computed;
-    } else if (*it != computed) {
-      warnings.push_back(
-          Problem{origin, name, "metadata.annotations[" + std::string(key) + "]",
-                  it->dump() + " does not match the spec, whose hash is \"" + computed +
-                      "\"; the annotation is used, as OpenKruise's pod webhook copies it"});
-    }
+  if (!ann.contains(kHashAnnotation)) {
+    ann[std::string(kHashAnnotation)] = sidecarset_hash(spec);
   }
-}
-
-// kubectl's answer for a kind the API server does not serve (RESTMapper's NoKindMatchError).
-std::optional<std::string> unserved_kruise_kind(std::string_view kind, std::string_view api) {
-  const std::string_view group = "apps.kruise.io/";
-  const bool kruise = api.starts_with(group);
-  const bool served_version = api == "apps.kruise.io/v1alpha1" || api == "apps.kruise.io/v1beta1";
-  std::string lower(kind);
-  std::transform(lower.begin(), lower.end(), lower.begin(),
-                 [](char c) { return static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c); });
-  // A kruise kind in a version that does not exist, or a misspelt SidecarSet anywhere.
-  if ((kruise && !served_version) || (lower == "sidecarset" && kind != "SidecarSet") ||
-      (kind == "SidecarSet" && !served_version)) {
-    return "no matches for kind \"" + std::string(kind) + "\" in version \"" + std::string(api) +
-           "\"";
+  if (!ann.contains(kHashWithoutImageAnnotation)) {
+    ann[std::string(kHashWithoutImageAnnotation)] = sidecarset_hash_without_image(spec);
   }
-  return std::nullopt;
 }
 
 // Creation order for rule 14 in tolerant builds: the API server admitted the older SidecarSet
@@ -138,12 +106,9 @@ struct Built {
   std::vector<Problem> problems;
 };
 
-Built build(std::vector<Document> documents, std::uint64_t generation, Mode mode,
-            BuildOptions options) {
+Built build(std::vector<Document> documents, std::uint64_t generation, Mode mode) {
   Built out;
   std::vector<Problem>& problems = out.problems;
-  std::vector<Problem>& warnings = out.build.warnings;
-  std::map<std::string, Origin> namespace_origins;
   auto world = std::make_shared<World>();
   world->generation = generation;
   std::vector<Loaded> loaded;
@@ -159,20 +124,8 @@ Built build(std::vector<Document> documents, std::uint64_t generation, Mode mode
           Problem{doc.origin, "", "kind", "Required value: not a Kubernetes object"});
       continue;
     }
-    if (auto unserved = unserved_kruise_kind(kind, api)) {
-      problems.push_back(Problem{doc.origin, "", "", *unserved});
-      continue;
-    }
-    if (kind == "SidecarSet") {
-      // Reported as the API server reports them with fieldValidation=Warn (or Strict).
-      const std::string name = member_string(member(obj, "metadata"), "name");
-      std::vector<Problem>& field_reports = options.strict_fields ? problems : warnings;
-      for (const std::string& f : unknown_sidecarset_fields(obj)) {
-        field_reports.push_back(Problem{doc.origin, name, "", "unknown field \"" + f + "\""});
-      }
-      for (const std::string& f : doc.duplicate_fields) {
-        field_reports.push_back(Problem{doc.origin, name, "", "duplicate field \"" + f + "\""});
-      }
+    if (kind == "SidecarSet" &&
+        (api == "apps.kruise.io/v1alpha1" || api == "apps.kruise.io/v1beta1")) {
       convert_to_v1beta1(obj);
       default_sidecarset(obj);
       Loaded l{doc.origin, std::move(obj), "", true};
@@ -193,12 +146,6 @@ Built build(std::vector<Document> documents, std::uint64_t generation, Mode mode
       const std::string name = member_string(member(obj, "metadata"), "name");
       if (name.empty()) {
         problems.push_back(Problem{doc.origin, "", "metadata.name", "Required value"});
-        continue;
-      }
-      if (auto [it, inserted] = namespace_origins.emplace(name, doc.origin); !inserted) {
-        problems.push_back(Problem{
-            doc.origin, "", "metadata.name",
-            "Duplicate value: Namespace " + name + " is also defined in " + where(it->second)});
         continue;
       }
       Labels labels = labels_of(member(member(obj, "metadata"), "labels"));
@@ -278,7 +225,7 @@ Built build(std::vector<Document> documents, std::uint64_t generation, Mode mode
     if (!l.valid) {
       continue;
     }
-    ensure_hashes(l.object, l.origin, l.name, warnings);
+    ensure_hashes(l.object);
     world->sidecarsets.push_back(make_sidecarset(std::move(l)));
   }
   std::sort(world->sidecarsets.begin(), world->sidecarsets.end(),
@@ -291,9 +238,8 @@ Built build(std::vector<Document> documents, std::uint64_t generation, Mode mode
 }  // namespace
 
 std::expected<WorldBuild, std::vector<Problem>> build_world(std::vector<Document> documents,
-                                                            std::uint64_t generation,
-                                                            BuildOptions options) {
-  Built built = build(std::move(documents), generation, Mode::kStrict, options);
+                                                            std::uint64_t generation) {
+  Built built = build(std::move(documents), generation, Mode::kStrict);
   if (!built.problems.empty()) {
     return std::unexpected(std::move(built.problems));
   }
@@ -301,7 +247,7 @@ std::expected<WorldBuild, std::vector<Problem>> build_world(std::vector<Document
 }
 
 TolerantWorldBuild build_world_tolerant(std::vector<Document> documents, std::uint64_t generation) {
-  Built built = build(std::move(documents), generation, Mode::kTolerant, BuildOptions{});
+  Built built = build(std::move(documents), generation, Mode::kTolerant);
   return TolerantWorldBuild{std::move(built.build), std::move(built.problems)};
 }
 

@@ -35,6 +35,13 @@ struct TlsFiles {
   std::string server_key;
   std::string other_key;     // a key that does not match server_cert
   std::string expired_cert;  // server_cert's twin (same key) that expired yesterday
+  std::string rotated_cert;  // the next serving certificate (serial 4), with its own key
+  std::string rotated_key;
+  std::string client_ca;    // a CA for client certificates only
+  std::string client_cert;  // signed by client_ca (clientAuth)
+  std::string client_key;
+  std::string foreign_client_cert;  // a clientAuth certificate signed by ca_cert, not client_ca
+  std::string foreign_client_key;
 };
 
 namespace detail {
@@ -65,7 +72,8 @@ inline void add_extension(X509* cert, X509* issuer, int nid, const char* value) 
 }
 
 inline Cert make_cert(EVP_PKEY* key, const char* common_name, X509* issuer, EVP_PKEY* issuer_key,
-                      long serial, bool ca, long not_after = 30L * 24 * 3600) {
+                      long serial, bool ca, long not_after = 30L * 24 * 3600,
+                      const char* usage = "serverAuth") {
   Cert cert(X509_new());
   X509_set_version(cert.get(), 2);
   ASN1_INTEGER_set(X509_get_serialNumber(cert.get()), serial);
@@ -84,7 +92,7 @@ inline Cert make_cert(EVP_PKEY* key, const char* common_name, X509* issuer, EVP_
   } else {
     add_extension(cert.get(), signer, NID_basic_constraints, "critical,CA:FALSE");
     add_extension(cert.get(), signer, NID_key_usage, "critical,digitalSignature");
-    add_extension(cert.get(), signer, NID_ext_key_usage, "serverAuth");
+    add_extension(cert.get(), signer, NID_ext_key_usage, usage);
     add_extension(cert.get(), signer, NID_subject_alt_name, "DNS:localhost,IP:127.0.0.1");
     add_extension(cert.get(), signer, NID_authority_key_identifier, "keyid");
   }
@@ -116,14 +124,45 @@ inline TlsFiles make_tls_files(const std::filesystem::path& dir) {
   detail::Key ca_key(EVP_EC_gen("P-256"));
   detail::Key server_key(EVP_EC_gen("P-256"));
   detail::Key other_key(EVP_EC_gen("P-256"));
-  detail::check(ca_key && server_key && other_key, "key generation");
+  detail::Key rotated_key(EVP_EC_gen("P-256"));
+  detail::Key client_ca_key(EVP_EC_gen("P-256"));
+  detail::Key client_key(EVP_EC_gen("P-256"));
+  detail::Key foreign_key(EVP_EC_gen("P-256"));
+  detail::check(ca_key && server_key && other_key && rotated_key && client_ca_key && client_key &&
+                    foreign_key,
+                "key generation");
   auto ca =
       detail::make_cert(ca_key.get(), "sidecarset-injector test CA", nullptr, nullptr, 1, true);
   auto server = detail::make_cert(server_key.get(), "localhost", ca.get(), ca_key.get(), 2, false);
   auto expired = detail::make_cert(server_key.get(), "localhost", ca.get(), ca_key.get(), 3, false,
                                    -24L * 3600);
-  TlsFiles files{(dir / "ca.crt").string(), (dir / "tls.crt").string(), (dir / "tls.key").string(),
-                 (dir / "other.key").string(), (dir / "expired.crt").string()};
+  auto rotated =
+      detail::make_cert(rotated_key.get(), "localhost", ca.get(), ca_key.get(), 4, false);
+  auto client_ca = detail::make_cert(client_ca_key.get(), "sidecarset-injector test client CA",
+                                     nullptr, nullptr, 5, true);
+  auto client = detail::make_cert(client_key.get(), "kube-apiserver", client_ca.get(),
+                                  client_ca_key.get(), 6, false, 30L * 24 * 3600, "clientAuth");
+  auto foreign = detail::make_cert(foreign_key.get(), "kube-apiserver", ca.get(), ca_key.get(), 7,
+                                   false, 30L * 24 * 3600, "clientAuth");
+  TlsFiles files{(dir / "ca.crt").string(),
+                 (dir / "tls.crt").string(),
+                 (dir / "tls.key").string(),
+                 (dir / "other.key").string(),
+                 (dir / "expired.crt").string(),
+                 (dir / "rotated.crt").string(),
+                 (dir / "rotated.key").string(),
+                 (dir / "client-ca.crt").string(),
+                 (dir / "client.crt").string(),
+                 (dir / "client.key").string(),
+                 (dir / "foreign-client.crt").string(),
+                 (dir / "foreign-client.key").string()};
+  detail::write_cert(files.rotated_cert, rotated.get());
+  detail::write_key(files.rotated_key, rotated_key.get());
+  detail::write_cert(files.client_ca, client_ca.get());
+  detail::write_cert(files.client_cert, client.get());
+  detail::write_key(files.client_key, client_key.get());
+  detail::write_cert(files.foreign_client_cert, foreign.get());
+  detail::write_key(files.foreign_client_key, foreign_key.get());
   detail::write_cert(files.expired_cert, expired.get());
   detail::write_cert(files.ca_cert, ca.get());
   detail::write_cert(files.server_cert, server.get());
@@ -152,7 +191,8 @@ struct ClientOptions {
   int min_version = TLS1_2_VERSION;
   int max_version = 0;  // 0 = highest
   std::vector<std::string> alpn = {"http/1.1"};
-  std::string ciphers;  // "" = OpenSSL default
+  std::string ciphers;              // "" = OpenSSL default
+  std::string cert_file, key_file;  // a client certificate to present; "" = none
 };
 
 /// A blocking TLS client on one loopback connection, verifying the server against the CA (unless
@@ -175,6 +215,12 @@ class RawTlsClient {
     detail::check(SSL_CTX_load_verify_locations(ctx_, files.ca_cert.c_str(), nullptr) == 1,
                   "load CA");
     SSL_CTX_set_verify(ctx_, verify ? SSL_VERIFY_PEER : SSL_VERIFY_NONE, nullptr);
+    if (!options.cert_file.empty()) {
+      detail::check(
+          SSL_CTX_use_certificate_chain_file(ctx_, options.cert_file.c_str()) == 1 &&
+              SSL_CTX_use_PrivateKey_file(ctx_, options.key_file.c_str(), SSL_FILETYPE_PEM) == 1,
+          "load client certificate");
+    }
     ssl_ = SSL_new(ctx_);
     SSL_set_tlsext_host_name(ssl_, "localhost");
     SSL_set1_host(ssl_, "localhost");
@@ -206,6 +252,16 @@ class RawTlsClient {
   RawTlsClient& operator=(const RawTlsClient&) = delete;
 
   bool handshake_ok() const { return handshake_ok_; }
+  /// The serial number of the server's certificate, as a decimal number ("" without one).
+  std::string peer_serial() const {
+    X509* cert = SSL_get1_peer_certificate(ssl_);
+    if (cert == nullptr) {
+      return "";
+    }
+    const long serial = ASN1_INTEGER_get(X509_get0_serialNumber(cert));
+    X509_free(cert);
+    return std::to_string(serial);
+  }
   std::string version() const { return SSL_get_version(ssl_); }
   std::string cipher() const { return SSL_get_cipher_name(ssl_); }
   std::string alpn() const {
