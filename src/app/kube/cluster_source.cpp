@@ -112,7 +112,7 @@ void ClusterSource::discover() {
     if (!result) {
       error = result.error().status.code == 404
                   ? "the API server does not serve apps.kruise.io: install the SidecarSet CRD "
-                    "(manifests/crd-sidecarsets.yaml) or OpenKruise"
+                    "(kubectl apply -k manifests/crd) or OpenKruise"
                   : result.error().message;
     } else if (auto group = parse_json(result->body); !group) {
       error = "GET /apis/apps.kruise.io: answer is not JSON";

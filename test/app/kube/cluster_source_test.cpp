@@ -194,7 +194,7 @@ TEST_CASE("cluster source: v1alpha1 when v1beta1 is not served; waits for the CR
     REQUIRE(eventually([&] { return f.api.count("/apis/apps.kruise.io", false) >= 2; }));
     CHECK(f.source->readiness(false).text ==
           "not ready: discovering SidecarSets: the API server does not serve apps.kruise.io: "
-          "install the SidecarSet CRD (manifests/crd-sidecarsets.yaml) or OpenKruise\n");
+          "install the SidecarSet CRD (kubectl apply -k manifests/crd) or OpenKruise\n");
     f.api.set_kruise_versions({"v1beta1", "v1alpha1"});
     REQUIRE(eventually([&] { return f.ready(); }));
     CHECK(f.world()->sidecarsets.empty());
