@@ -1,7 +1,7 @@
-// Deployment artefacts: the rendered manifests agree with each other, with the Dockerfile and
-// with certs/make-certs.sh; the certificate script makes what kube-apiserver verifies; the
-// example SidecarSets are consistent and mirrored in the ConfigMap; the hot-upgrade hook decides
-// as OpenKruise's proposal describes.
+// Deployment artefacts: the rendered manifests (cluster mode, the files-mode overlay, the CRD)
+// agree with each other, with the Dockerfile and with certs/make-certs.sh; the certificate script
+// makes what kube-apiserver verifies; the example SidecarSets are consistent and mirrored in the
+// ConfigMap; the hot-upgrade hook decides as OpenKruise's proposal describes.
 
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -29,12 +29,16 @@ namespace {
 const fs::path kSource{INJECTOR_SOURCE_DIR};
 const fs::path kBuild{INJECTOR_BINARY_DIR};
 const fs::path kManifests = kSource / "manifests";
+const fs::path kBase = kManifests / "base";
+const fs::path kFilesOverlay = kManifests / "files";
+const fs::path kCrd = kManifests / "crd" / "sidecarsets.yaml";
 const fs::path kMakeCerts = kSource / "certs" / "make-certs.sh";
 
 // The names kube-apiserver and `make run` reach the server by (spec/admission-protocol.md §1).
 constexpr const char* kNamespace = "sidecarset-system";
 constexpr const char* kServiceName = "sidecarset-injector";
 constexpr int kServerPort = 8443;
+constexpr const char* kSidecarSetWebhooks = "sidecarset-injector-sidecarsets";
 
 struct Run {
   int status = -1;
@@ -129,11 +133,14 @@ std::vector<YAML::Node> load_all(const std::string& text) {
   return docs;
 }
 
-std::vector<std::string> kustomization_resources() {
-  const YAML::Node k = YAML::LoadFile((kManifests / "kustomization.yaml").string());
-  std::vector<std::string> files;
-  for (const auto& r : k["resources"]) {
-    files.push_back(r.as<std::string>());
+/// The files of the default deployment: base/'s resources, then manifests/'s own.
+std::vector<fs::path> kustomization_resources() {
+  std::vector<fs::path> files;
+  for (const auto& dir : {kBase, kManifests}) {
+    const YAML::Node k = YAML::LoadFile((dir / "kustomization.yaml").string());
+    for (const auto& r : k["resources"]) {
+      files.push_back(dir / r.as<std::string>());
+    }
   }
   return files;
 }
@@ -143,10 +150,10 @@ struct Rendered {
   std::string how;
 };
 
-std::vector<YAML::Node> render_with_kubectl() {
+std::vector<YAML::Node> render_with_kubectl(const fs::path& dir = kManifests) {
   // Per process: ctest runs the test cases of this file in parallel.
   const fs::path err = kBuild / ("manifests_test.kustomize." + std::to_string(::getpid()) + ".err");
-  const Run k = run("kubectl kustomize " + quote(kManifests.string()) + " 2>" + quote(err));
+  const Run k = run("kubectl kustomize " + quote(dir.string()) + " 2>" + quote(err));
   const std::string stderr_text = read_text(err);
   fs::remove(err);
   INFO("kubectl kustomize stderr: " << stderr_text);
@@ -158,7 +165,7 @@ std::vector<YAML::Node> render_with_kubectl() {
 std::vector<YAML::Node> render_from_resources() {
   std::string text;
   for (const auto& file : kustomization_resources()) {
-    text += read_text(kManifests / file) + "\n---\n";
+    text += read_text(file) + "\n---\n";
   }
   return load_all(text);
 }
@@ -314,43 +321,105 @@ YAML::Node volume_at(const YAML::Node& deployment, const std::string& path) {
   return {};
 }
 
-const std::vector<std::string> kServeArgs = {"serve",
-                                             "--sidecarsets",
-                                             "/etc/sidecarset-injector/sidecarsets",
-                                             "--tls-cert",
-                                             "/etc/sidecarset-injector/tls/tls.crt",
-                                             "--tls-key",
-                                             "/etc/sidecarset-injector/tls/tls.key",
-                                             "--listen",
-                                             "0.0.0.0:8443",
-                                             "--log-format",
-                                             "json"};
+// Cluster mode: neither --sidecarsets nor --kubeconfig, so the in-cluster configuration.
+const std::vector<std::string> kClusterServeArgs = {"serve",
+                                                    "--tls-cert",
+                                                    "/etc/sidecarset-injector/tls/tls.crt",
+                                                    "--tls-key",
+                                                    "/etc/sidecarset-injector/tls/tls.key",
+                                                    "--listen",
+                                                    "0.0.0.0:8443",
+                                                    "--log-format",
+                                                    "json"};
+const std::vector<std::string> kFilesServeArgs = {"serve",
+                                                  "--sidecarsets",
+                                                  "/etc/sidecarset-injector/sidecarsets",
+                                                  "--tls-cert",
+                                                  "/etc/sidecarset-injector/tls/tls.crt",
+                                                  "--tls-key",
+                                                  "/etc/sidecarset-injector/tls/tls.key",
+                                                  "--listen",
+                                                  "0.0.0.0:8443",
+                                                  "--log-format",
+                                                  "json"};
+
+/// What `kubectl kustomize manifests/files` renders; without kubectl, the same built by hand from
+/// the overlay's files: base/'s objects plus the ConfigMap, with the Deployment patch's args,
+/// volume and mount (a strategic merge: args replaced, lists merged by key).
+Rendered render_files() {
+  if (on_path("kubectl")) {
+    return {render_with_kubectl(kFilesOverlay), "rendered with kubectl kustomize"};
+  }
+  const YAML::Node patch = YAML::LoadFile((kFilesOverlay / "deployment-files.yaml").string());
+  const YAML::Node patch_pod = patch["spec"]["template"]["spec"];
+  const YAML::Node patch_container = patch_pod["containers"][0];
+  std::string text;
+  for (const auto& r : YAML::LoadFile((kBase / "kustomization.yaml").string())["resources"]) {
+    text += read_text(kBase / r.as<std::string>()) + "\n---\n";
+  }
+  std::vector<YAML::Node> objects;
+  for (auto o : load_all(text)) {
+    if (o["kind"].as<std::string>() == "Deployment") {
+      YAML::Node pod = o["spec"]["template"]["spec"];
+      pod["automountServiceAccountToken"] = patch_pod["automountServiceAccountToken"];
+      YAML::Node container = pod["containers"][0];
+      container["args"] = patch_container["args"];
+      for (const auto& m : patch_container["volumeMounts"]) {
+        container["volumeMounts"].push_back(YAML::Node(m));
+      }
+      for (const auto& v : patch_pod["volumes"]) {
+        pod["volumes"].push_back(YAML::Node(v));
+      }
+    }
+    objects.push_back(o);
+  }
+  for (const auto& o : load_all(read_text(kFilesOverlay / "configmap-sidecarsets.yaml"))) {
+    objects.push_back(o);
+  }
+  return {objects, "kubectl not on PATH: the overlay's files applied by the test"};
+}
 
 }  // namespace
 
 TEST_CASE("kustomization lists every manifest file and uses plain resources only") {
-  const YAML::Node k = YAML::LoadFile((kManifests / "kustomization.yaml").string());
-  std::set<std::string> keys;
-  for (const auto& kv : k) {
-    keys.insert(kv.first.as<std::string>());
-  }
-  CHECK(keys == std::set<std::string>{"apiVersion", "kind", "resources"});
+  auto keys_of = [](const fs::path& file) {
+    std::set<std::string> keys;
+    for (const auto& kv : YAML::LoadFile(file.string())) {
+      keys.insert(kv.first.as<std::string>());
+    }
+    return keys;
+  };
+  CHECK(keys_of(kBase / "kustomization.yaml") ==
+        std::set<std::string>{"apiVersion", "kind", "resources"});
+  // The default is base/ and the cluster-mode objects; `bases:` is what kustomize v2 (kubectl
+  // 1.20) reads for a directory.
+  const YAML::Node top = YAML::LoadFile((kManifests / "kustomization.yaml").string());
+  CHECK(keys_of(kManifests / "kustomization.yaml") ==
+        std::set<std::string>{"apiVersion", "kind", "bases", "resources"});
+  CHECK(strings(top["bases"]) == std::vector<std::string>{"base"});
+  CHECK(keys_of(kFilesOverlay / "kustomization.yaml") ==
+        std::set<std::string>{"apiVersion", "kind", "bases", "resources", "patchesStrategicMerge"});
+  CHECK(
+      strings(YAML::LoadFile((kManifests / "crd" / "kustomization.yaml").string())["resources"]) ==
+      std::vector<std::string>{"sidecarsets.yaml"});
 
-  std::set<std::string> on_disk;
-  for (const auto& entry : fs::directory_iterator(kManifests)) {
-    const auto name = entry.path().filename().string();
-    if (entry.path().extension() == ".yaml" && name != "kustomization.yaml") {
-      on_disk.insert(name);
+  std::set<fs::path> on_disk;
+  for (const auto& dir : {kBase, kManifests}) {
+    for (const auto& entry : fs::directory_iterator(dir)) {
+      const auto name = entry.path().filename().string();
+      if (entry.path().extension() == ".yaml" && name != "kustomization.yaml") {
+        on_disk.insert(entry.path());
+      }
     }
   }
   const auto listed = kustomization_resources();
-  CHECK(std::set<std::string>(listed.begin(), listed.end()) == on_disk);
+  CHECK(std::set<fs::path>(listed.begin(), listed.end()) == on_disk);
   CHECK(listed.size() == on_disk.size());
 }
 
 TEST_CASE("reading the resources gives what kubectl kustomize renders") {
   const auto files = render_from_resources();
-  REQUIRE(files.size() == 7U);
+  REQUIRE(files.size() == 10U);
   if (!on_path("kubectl")) {
     INFO("kubectl not on PATH: only the resource files were read");
     return;
@@ -378,11 +447,14 @@ TEST_CASE("rendered manifests hold each object once and namespaced ones in sidec
   const std::vector<Case> cases = {
       {"Namespace", kNamespace, false},
       {"ServiceAccount", kServiceName, true},
-      {"ConfigMap", "sidecarset-injector-sidecarsets", true},
+      {"ClusterRole", kServiceName, false},
+      {"ClusterRoleBinding", kServiceName, false},
       {"Deployment", kServiceName, true},
       {"PodDisruptionBudget", kServiceName, true},
       {"Service", kServiceName, true},
       {"MutatingWebhookConfiguration", kServiceName, false},
+      {"MutatingWebhookConfiguration", kSidecarSetWebhooks, false},
+      {"ValidatingWebhookConfiguration", kSidecarSetWebhooks, false},
   };
   CHECK(r.objects.size() == cases.size());
   for (const auto& c : cases) {
@@ -513,7 +585,287 @@ TEST_CASE("webhook namespaceSelector skips the system namespaces and the injecto
   }
 }
 
-TEST_CASE("Deployment runs the server with the mounted SidecarSets and certificates") {
+TEST_CASE("RBAC: get, list and watch on SidecarSets, Namespaces, ControllerRevisions, no more") {
+  const Rendered r = render();
+  INFO(r.how);
+  const YAML::Node role = find(r.objects, "ClusterRole", kServiceName);
+  std::set<std::string> granted;
+  for (const auto& rule : role["rules"]) {
+    CHECK_FALSE(rule["resourceNames"]);
+    CHECK_FALSE(rule["nonResourceURLs"]);
+    for (const auto& group : strings(rule["apiGroups"])) {
+      for (const auto& resource : strings(rule["resources"])) {
+        for (const auto& verb : strings(rule["verbs"])) {
+          granted.insert(group + "/" + resource + ":" + verb);
+        }
+      }
+    }
+  }
+  std::set<std::string> wanted;
+  for (const char* resource :
+       {"apps.kruise.io/sidecarsets", "/namespaces", "apps/controllerrevisions"}) {
+    for (const char* verb : {"get", "list", "watch"}) {
+      wanted.insert(std::string(resource) + ":" + verb);
+    }
+  }
+  CHECK(granted == wanted);
+
+  const YAML::Node binding = find(r.objects, "ClusterRoleBinding", kServiceName);
+  CHECK(binding["roleRef"]["kind"].as<std::string>() == "ClusterRole");
+  CHECK(binding["roleRef"]["name"].as<std::string>() == kServiceName);
+  CHECK(binding["roleRef"]["apiGroup"].as<std::string>() == "rbac.authorization.k8s.io");
+  REQUIRE(binding["subjects"].size() == 1U);
+  const YAML::Node subject = binding["subjects"][0];
+  CHECK(subject["kind"].as<std::string>() == "ServiceAccount");
+  CHECK(
+      subject["name"].as<std::string>() ==
+      find(r.objects, "Deployment", kServiceName)["spec"]["template"]["spec"]["serviceAccountName"]
+          .as<std::string>());
+  CHECK(subject["namespace"].as<std::string>() == kNamespace);
+}
+
+TEST_CASE("SidecarSet webhooks: OpenKruise's paths, one call per write, through the Service") {
+  const Rendered r = render();
+  INFO(r.how);
+  const YAML::Node service = find(r.objects, "Service", kServiceName);
+  struct Case {
+    std::string kind;
+    std::string name;
+    std::string path;
+    std::vector<std::string> versions;
+  };
+  const std::vector<Case> cases = {
+      {"MutatingWebhookConfiguration",
+       "msidecarset-v1alpha1.sidecarset-injector.kruise.io",
+       "/mutate-apps-kruise-io-v1alpha1-sidecarset",
+       {"v1alpha1"}},
+      {"MutatingWebhookConfiguration",
+       "msidecarset-v1beta1.sidecarset-injector.kruise.io",
+       "/mutate-apps-kruise-io-v1beta1-sidecarset",
+       {"v1beta1"}},
+      {"ValidatingWebhookConfiguration",
+       "vsidecarset.sidecarset-injector.kruise.io",
+       "/validate-apps-kruise-io-sidecarset",
+       {"v1alpha1", "v1beta1"}},
+  };
+  std::map<std::string, std::size_t> per_config;
+  for (const auto& c : cases) {
+    ++per_config[c.kind];
+  }
+  for (const auto& [kind, n] : per_config) {
+    const YAML::Node config = find(r.objects, kind, kSidecarSetWebhooks);
+    CHECK(config["webhooks"].size() == n);
+    // Applied after the replicas are ready (docs/deploy.md): kubectl apply -l '...!=...'.
+    CHECK(string_map(config["metadata"]["labels"])["app.kubernetes.io/component"] ==
+          "admission-webhook");
+  }
+  for (const auto& c : cases) {
+    DYNAMIC_SECTION(c.name) {
+      std::optional<YAML::Node> hook;
+      for (const auto& h : find(r.objects, c.kind, kSidecarSetWebhooks)["webhooks"]) {
+        if (h["name"].as<std::string>() == c.name) {
+          hook = YAML::Node(h);
+        }
+      }
+      REQUIRE(hook.has_value());
+      const YAML::Node ref = (*hook)["clientConfig"]["service"];
+      CHECK(ref["name"].as<std::string>() == service["metadata"]["name"].as<std::string>());
+      CHECK(ref["namespace"].as<std::string>() == kNamespace);
+      CHECK(ref["path"].as<std::string>() == c.path);
+      CHECK(ref["port"].as<int>() == 443);
+      CHECK((*hook)["clientConfig"]["caBundle"].as<std::string>().empty());
+      REQUIRE((*hook)["rules"].size() == 1U);
+      const YAML::Node rule = (*hook)["rules"][0];
+      CHECK(strings(rule["operations"]) == std::vector<std::string>{"CREATE", "UPDATE"});
+      CHECK(strings(rule["apiGroups"]) == std::vector<std::string>{"apps.kruise.io"});
+      CHECK(strings(rule["apiVersions"]) == c.versions);
+      CHECK(strings(rule["resources"]) == std::vector<std::string>{"sidecarsets"});
+      CHECK(rule["scope"].as<std::string>() == "Cluster");
+      // Exact: a v1alpha1 write is not also sent, converted, to the v1beta1 webhook.
+      CHECK((*hook)["matchPolicy"].as<std::string>() == "Exact");
+      CHECK((*hook)["failurePolicy"].as<std::string>() == "Fail");
+      CHECK((*hook)["sideEffects"].as<std::string>() == "None");
+      CHECK((*hook)["timeoutSeconds"].as<int>() == 5);
+      CHECK(strings((*hook)["admissionReviewVersions"]) ==
+            std::vector<std::string>{"v1", "v1beta1"});
+    }
+  }
+}
+
+TEST_CASE("files overlay: the ConfigMap instead of the cluster, no RBAC, no SidecarSet webhooks") {
+  const Rendered r = render_files();
+  INFO(r.how);
+  const Rendered base = render();
+  const std::set<std::string> removed = {
+      "ClusterRole/sidecarset-injector", "ClusterRoleBinding/sidecarset-injector",
+      "MutatingWebhookConfiguration/sidecarset-injector-sidecarsets",
+      "ValidatingWebhookConfiguration/sidecarset-injector-sidecarsets"};
+  std::set<std::string> ids;
+  for (const auto& o : r.objects) {
+    ids.insert(o["kind"].as<std::string>() + "/" + o["metadata"]["name"].as<std::string>());
+  }
+  std::set<std::string> expected = {"ConfigMap/sidecarset-injector-sidecarsets"};
+  for (const auto& o : base.objects) {
+    const auto id = o["kind"].as<std::string>() + "/" + o["metadata"]["name"].as<std::string>();
+    if (!removed.contains(id)) {
+      expected.insert(id);
+    }
+  }
+  CHECK(ids == expected);
+  CHECK(r.objects.size() == expected.size());
+
+  const YAML::Node deployment = find(r.objects, "Deployment", kServiceName);
+  const auto args = strings(only_container(deployment)["args"]);
+  CHECK(args == kFilesServeArgs);
+  CHECK_FALSE(deployment["spec"]["template"]["spec"]["automountServiceAccountToken"].as<bool>());
+  const YAML::Node volume = volume_at(deployment, arg_after(args, "--sidecarsets"));
+  REQUIRE(volume["configMap"]);
+  CHECK(find(r.objects, "ConfigMap",
+             volume["configMap"]["name"].as<std::string>())["metadata"]["namespace"]
+            .as<std::string>() == kNamespace);
+  // The certificates stay where the base mounts them.
+  CHECK(volume_at(deployment, "/etc/sidecarset-injector/tls")["secret"]["secretName"]
+            .as<std::string>() == "sidecarset-injector-tls");
+  // Everything else is the base's.
+  for (const char* kind : {"Namespace", "Service", "PodDisruptionBudget", "ServiceAccount",
+                           "MutatingWebhookConfiguration"}) {
+    DYNAMIC_SECTION(kind) {
+      CHECK(canonical(find(r.objects, kind,
+                           kind == std::string("Namespace") ? kNamespace : kServiceName)) ==
+            canonical(find(base.objects, kind,
+                           kind == std::string("Namespace") ? kNamespace : kServiceName)));
+    }
+  }
+}
+
+/// The spec fields SidecarSets use, as dotted paths below spec (containers' and volumes' own
+/// fields excluded: the CRD keeps them as written).
+void spec_paths(const YAML::Node& node, const std::string& prefix, std::set<std::string>& out) {
+  if (!node.IsMap()) {
+    return;
+  }
+  for (const auto& kv : node) {
+    const auto key = kv.first.as<std::string>();
+    const std::string path = prefix.empty() ? key : prefix + "." + key;
+    out.insert(path);
+    if (path == "containers" || path == "initContainers" || path == "volumes" ||
+        key == "matchLabels" || path == "updateStrategy" || key == "annotations") {
+      continue;
+    }
+    if (kv.second.IsSequence()) {
+      for (const auto& item : kv.second) {
+        spec_paths(item, path, out);
+      }
+    } else {
+      spec_paths(kv.second, path, out);
+    }
+  }
+}
+
+/// The same paths as the CRD schema declares them (properties, array items).
+void schema_paths(const YAML::Node& schema, const std::string& prefix, std::set<std::string>& out) {
+  const YAML::Node props = schema["items"] ? schema["items"]["properties"] : schema["properties"];
+  if (!props) {
+    return;
+  }
+  for (const auto& kv : props) {
+    const auto key = kv.first.as<std::string>();
+    const std::string path = prefix.empty() ? key : prefix + "." + key;
+    out.insert(path);
+    schema_paths(kv.second, path, out);
+  }
+}
+
+TEST_CASE("the SidecarSet CRD is OpenKruise's API: names, versions, storage, every field kept") {
+  const auto docs = load_all(read_text(kCrd));
+  REQUIRE(docs.size() == 1U);
+  const YAML::Node crd = docs[0];
+  CHECK(crd["apiVersion"].as<std::string>() == "apiextensions.k8s.io/v1");
+  CHECK(crd["kind"].as<std::string>() == "CustomResourceDefinition");
+  CHECK(crd["metadata"]["name"].as<std::string>() == "sidecarsets.apps.kruise.io");
+  const YAML::Node spec = crd["spec"];
+  CHECK(spec["group"].as<std::string>() == "apps.kruise.io");
+  CHECK(spec["scope"].as<std::string>() == "Cluster");
+  CHECK(string_map(spec["names"]) ==
+        std::map<std::string, std::string>{{"kind", "SidecarSet"},
+                                           {"listKind", "SidecarSetList"},
+                                           {"plural", "sidecarsets"},
+                                           {"singular", "sidecarset"}});
+  CHECK(spec["conversion"]["strategy"].as<std::string>() == "None");
+  REQUIRE(spec["versions"].size() == 2U);
+  std::map<std::string, bool> storage;
+  std::vector<nlohmann::json> schemas;
+  for (const auto& v : spec["versions"]) {
+    const auto name = v["name"].as<std::string>();
+    CHECK(v["served"].as<bool>());
+    storage[name] = v["storage"].as<bool>();
+    CHECK(v["subresources"]["status"].IsMap());
+    std::vector<std::string> columns;
+    for (const auto& c : v["additionalPrinterColumns"]) {
+      columns.push_back(c["name"].as<std::string>() + "=" + c["jsonPath"].as<std::string>());
+    }
+    CHECK(columns ==
+          std::vector<std::string>{"MATCHED=.status.matchedPods", "UPDATED=.status.updatedPods",
+                                   "READY=.status.readyPods", "AGE=.metadata.creationTimestamp"});
+    schemas.push_back(canonical(v["schema"]));
+  }
+  CHECK(storage == std::map<std::string, bool>{{"v1alpha1", false}, {"v1beta1", true}});
+  // Conversion None: one schema for both, or a field of one version is pruned from the other.
+  CHECK(schemas[0] == schemas[1]);
+
+  const YAML::Node schema = spec["versions"][0]["schema"]["openAPIV3Schema"];
+  const YAML::Node spec_schema = schema["properties"]["spec"];
+  std::set<std::string> declared;
+  schema_paths(spec_schema, "", declared);
+  for (const char* list : {"containers", "initContainers", "volumes"}) {
+    CHECK(spec_schema["properties"][list]["items"]["x-kubernetes-preserve-unknown-fields"]
+              .as<bool>());
+  }
+  CHECK(spec_schema["properties"]["updateStrategy"]["x-kubernetes-preserve-unknown-fields"]
+            .as<bool>());
+  // OpenKruise's CRD defaults, which its hashes cover.
+  CHECK(spec_schema["properties"]["injectionStrategy"]["properties"]["revision"]["properties"]
+                   ["policy"]["default"]
+                       .as<std::string>() == "Always");
+  CHECK(spec_schema["properties"]["containers"]["items"]["properties"]["resourcesPolicy"]
+                   ["properties"]["targetContainersNameRegex"]["default"]
+                       .as<std::string>() == ".*");
+
+  // Every spec field of every SidecarSet the project ships or tests with is declared.
+  std::vector<fs::path> files;
+  for (const auto& dir : {kSource / "examples", kSource / "fixtures"}) {
+    for (const auto& entry : fs::recursive_directory_iterator(dir)) {
+      if (entry.path().extension() == ".yaml") {
+        files.push_back(entry.path());
+      }
+    }
+  }
+  int sidecarsets = 0;
+  for (const auto& file : files) {
+    std::vector<YAML::Node> objects;
+    try {
+      objects = load_all(read_text(file));
+    } catch (const YAML::Exception&) {
+      continue;  // fixtures of broken YAML
+    }
+    for (const auto& o : objects) {
+      if (!o["kind"] || !o["kind"].IsScalar() || o["kind"].as<std::string>() != "SidecarSet" ||
+          !o["spec"].IsMap()) {
+        continue;
+      }
+      ++sidecarsets;
+      std::set<std::string> used;
+      spec_paths(o["spec"], "", used);
+      for (const auto& path : used) {
+        INFO(file.string() << ": spec." << path);
+        CHECK(declared.contains(path));
+      }
+    }
+  }
+  CHECK(sidecarsets > 20);
+}
+
+TEST_CASE("Deployment runs the server in cluster mode with the mounted certificates") {
   const Rendered r = render();
   INFO(r.how);
   const YAML::Node deployment = find(r.objects, "Deployment", kServiceName);
@@ -523,16 +875,43 @@ TEST_CASE("Deployment runs the server with the mounted SidecarSets and certifica
   CHECK(deployment["spec"]["replicas"].as<int>() == 2);
   CHECK(container["image"].as<std::string>() == "sidecarset-injector:0.1.0");
   const auto args = strings(container["args"]);
-  CHECK(args == kServeArgs);
+  CHECK(args == kClusterServeArgs);
   CHECK(pod["serviceAccountName"].as<std::string>() ==
         find(r.objects, "ServiceAccount", kServiceName)["metadata"]["name"].as<std::string>());
+  // The in-cluster configuration is the ServiceAccount's token and CA.
+  CHECK(pod["automountServiceAccountToken"].as<bool>());
+  CHECK_FALSE(find(r.objects, "ServiceAccount", kServiceName)["automountServiceAccountToken"]);
+  std::vector<std::string> mounts;
+  for (const auto& m : container["volumeMounts"]) {
+    mounts.push_back(m["mountPath"].as<std::string>());
+  }
+  CHECK(mounts == std::vector<std::string>{"/etc/sidecarset-injector/tls"});
 
-  SECTION("SidecarSets come from the ConfigMap, mounted where --sidecarsets points") {
-    const YAML::Node volume = volume_at(deployment, arg_after(args, "--sidecarsets"));
-    REQUIRE(volume["configMap"]);
-    const auto cm = volume["configMap"]["name"].as<std::string>();
-    CHECK(find(r.objects, "ConfigMap", cm)["metadata"]["namespace"].as<std::string>() ==
-          kNamespace);
+  SECTION("termination: the grace period covers the preStop delay and the server's drain") {
+    const auto pre_stop = strings(container["lifecycle"]["preStop"]["exec"]["command"]);
+    REQUIRE(pre_stop.size() == 2U);
+    CHECK(pre_stop[0] == "sleep");
+    const int delay = std::stoi(pre_stop[1]);
+    CHECK(delay >= 3);
+    // Left after the preStop delay: the server's shutdown delay (a few seconds) and the drain
+    // of in-flight reviews (milliseconds) must fit with margin before SIGKILL.
+    CHECK(pod["terminationGracePeriodSeconds"].as<int>() >= delay + 20);
+  }
+
+  SECTION("replicas spread over nodes and zones, a PDB keeps one through drains") {
+    const auto own = string_map(deployment["spec"]["template"]["metadata"]["labels"]);
+    const YAML::Node anti =
+        pod["affinity"]["podAntiAffinity"]["preferredDuringSchedulingIgnoredDuringExecution"];
+    REQUIRE(anti.size() == 1U);
+    CHECK(anti[0]["podAffinityTerm"]["topologyKey"].as<std::string>() == "kubernetes.io/hostname");
+    CHECK(selector_matches(anti[0]["podAffinityTerm"]["labelSelector"], own));
+    const YAML::Node spread = pod["topologySpreadConstraints"];
+    REQUIRE(spread.size() == 1U);
+    CHECK(spread[0]["topologyKey"].as<std::string>() == "topology.kubernetes.io/zone");
+    CHECK(selector_matches(spread[0]["labelSelector"], own));
+    CHECK(find(r.objects, "PodDisruptionBudget", kServiceName)["spec"]["minAvailable"].as<int>() ==
+          1);
+    CHECK(deployment["spec"]["strategy"]["rollingUpdate"]["maxUnavailable"].as<int>() == 0);
   }
 
   SECTION("certificates come from the TLS Secret, mounted where --tls-cert/--tls-key point") {
@@ -578,12 +957,11 @@ TEST_CASE("Deployment runs the server with the mounted SidecarSets and certifica
     CHECK(container["resources"]["requests"]["cpu"]);
     CHECK(container["resources"]["requests"]["memory"]);
     CHECK(container["resources"]["limits"]["memory"]);
-    CHECK_FALSE(pod["automountServiceAccountToken"].as<bool>());
   }
 }
 
 TEST_CASE("the ConfigMap serves exactly examples/sidecarsets") {
-  const Rendered r = render();
+  const Rendered r = render_files();
   INFO(r.how);
   INFO("run manifests/sync-configmap.sh after editing examples/sidecarsets");
   const auto data =
@@ -605,7 +983,7 @@ TEST_CASE("sync-configmap.sh regenerates the committed ConfigMap byte for byte")
   CHECK(r.status == 0);
   CHECK(r.out == "wrote " + out.string() + "\n");
   INFO("run manifests/sync-configmap.sh after editing examples/sidecarsets");
-  CHECK(read_text(out) == read_text(kManifests / "configmap-sidecarsets.yaml"));
+  CHECK(read_text(out) == read_text(kFilesOverlay / "configmap-sidecarsets.yaml"));
   fs::remove(out);
 }
 
@@ -695,7 +1073,8 @@ TEST_CASE("Dockerfile runs what the Deployment runs as the Deployment's user") {
   CHECK(expose == std::to_string(kServerPort));
   CHECK(nlohmann::json::parse(entrypoint) ==
         nlohmann::json::array({"/usr/local/bin/sidecarset-injector"}));
-  CHECK(nlohmann::json::parse(cmd) == nlohmann::json(kServeArgs));
+  // The image's default is files mode: it also runs outside a cluster (make run, docker run).
+  CHECK(nlohmann::json::parse(cmd) == nlohmann::json(kFilesServeArgs));
 
   const YAML::Node deployment = find(render().objects, "Deployment", kServiceName);
   CHECK(deployment["spec"]["template"]["spec"]["securityContext"]["runAsUser"].as<std::string>() +
@@ -831,7 +1210,7 @@ TEST_CASE("make-certs.sh makes a CA and a serving certificate kube-apiserver acc
 
   SECTION("the webhook copy is the manifest with caBundle set to the CA") {
     const auto copy = lines_of(read_text(webhook));
-    const auto original = lines_of(read_text(kManifests / "mutatingwebhookconfiguration.yaml"));
+    const auto original = lines_of(read_text(kBase / "mutatingwebhookconfiguration.yaml"));
     REQUIRE(copy.size() == original.size() + 1U);
     CHECK(copy[0] == "# Generated by certs/make-certs.sh: caBundle is " + dir.string() +
                          "/ca.crt (base64 of the PEM).");
@@ -851,40 +1230,97 @@ TEST_CASE("make-certs.sh makes a CA and a serving certificate kube-apiserver acc
   }
 }
 
-TEST_CASE("make-certs.sh --overlay makes a kustomization with the Secret and the caBundle") {
-  const fs::path dir = kBuild / "manifests_test.d" / "overlay";
-  fs::remove_all(dir);
-  const Run r = run(quote(kMakeCerts.string()) + " " + quote((dir / "certs").string()) +
-                    " --overlay " + quote((dir / "deploy").string()) + " 2>&1");
-  INFO(r.out);
-  REQUIRE(r.status == 0);
-  CHECK(r.out.ends_with("make-certs.sh: wrote " + (dir / "deploy" / "secret.yaml").string() +
-                        "\nmake-certs.sh: wrote " +
-                        (dir / "deploy" / "kustomization.yaml").string() +
-                        ", cabundle-patch.yaml\n"));
-  const YAML::Node k = YAML::LoadFile((dir / "deploy" / "kustomization.yaml").string());
-  // Relative, so the overlay keeps working when the checkout moves.
-  CHECK(strings(k["resources"]) ==
-        std::vector<std::string>{fs::relative(kManifests, dir / "deploy").string(), "secret.yaml"});
-  const YAML::Node patch = YAML::LoadFile((dir / "deploy" / "cabundle-patch.yaml").string());
-  REQUIRE(patch.size() == 1U);
-  CHECK(patch[0]["op"].as<std::string>() == "replace");
-  CHECK(patch[0]["path"].as<std::string>() == "/webhooks/0/clientConfig/caBundle");
-  const std::string ca = read_text(dir / "certs" / "ca.crt");
-  CHECK(base64_decode(patch[0]["value"].as<std::string>()) == ca);
+TEST_CASE("make-certs.sh --overlay makes a kustomization with the Secret and every caBundle") {
+  struct Case {
+    std::string what;
+    std::string flags;
+    fs::path base;
+    // Patch file -> target (kind/name) and the number of webhooks it fills.
+    std::map<std::string, std::pair<std::string, int>> patches;
+    std::size_t objects;
+  };
+  const std::vector<Case> cases = {
+      {"cluster mode",
+       "",
+       kManifests,
+       {{"cabundle-patch.yaml", {"MutatingWebhookConfiguration/sidecarset-injector", 1}},
+        {"cabundle-sidecarset-mutatingwebhookconfiguration.yaml",
+         {"MutatingWebhookConfiguration/sidecarset-injector-sidecarsets", 2}},
+        {"cabundle-sidecarset-validatingwebhookconfiguration.yaml",
+         {"ValidatingWebhookConfiguration/sidecarset-injector-sidecarsets", 1}}},
+       11U},
+      {"files mode",
+       " --files",
+       kFilesOverlay,
+       {{"cabundle-patch.yaml", {"MutatingWebhookConfiguration/sidecarset-injector", 1}}},
+       8U},
+  };
+  for (const auto& c : cases) {
+    DYNAMIC_SECTION(c.what) {
+      const fs::path dir = kBuild / "manifests_test.d" / ("overlay" + c.flags);
+      fs::remove_all(dir);
+      const Run r = run(quote(kMakeCerts.string()) + " " + quote((dir / "certs").string()) +
+                        " --overlay " + quote((dir / "deploy").string()) + c.flags + " 2>&1");
+      INFO(r.out);
+      REQUIRE(r.status == 0);
+      std::string written;
+      for (const auto& [file, target] : c.patches) {
+        written += ", " + file;
+      }
+      // Written in the order of the files in manifests/base, which is the map's order here.
+      CHECK(r.out.ends_with("make-certs.sh: wrote " + (dir / "deploy" / "secret.yaml").string() +
+                            "\nmake-certs.sh: wrote " +
+                            (dir / "deploy" / "kustomization.yaml").string() + written + "\n"));
+      const YAML::Node k = YAML::LoadFile((dir / "deploy" / "kustomization.yaml").string());
+      // Relative, so the overlay keeps working when the checkout moves.
+      CHECK(strings(k["bases"]) ==
+            std::vector<std::string>{fs::relative(c.base, dir / "deploy").string()});
+      CHECK(strings(k["resources"]) == std::vector<std::string>{"secret.yaml"});
+      const std::string ca = read_text(dir / "certs" / "ca.crt");
+      REQUIRE(k["patchesJson6902"].size() == c.patches.size());
+      for (const auto& entry : k["patchesJson6902"]) {
+        const auto file = entry["path"].as<std::string>();
+        INFO(file);
+        REQUIRE(c.patches.contains(file));
+        const auto& [target, webhooks] = c.patches.at(file);
+        CHECK(entry["target"]["kind"].as<std::string>() + "/" +
+                  entry["target"]["name"].as<std::string>() ==
+              target);
+        const YAML::Node patch = YAML::LoadFile((dir / "deploy" / file).string());
+        REQUIRE(patch.size() == static_cast<std::size_t>(webhooks));
+        for (int i = 0; i < webhooks; ++i) {
+          const auto index = static_cast<std::size_t>(i);
+          CHECK(patch[index]["op"].as<std::string>() == "replace");
+          CHECK(patch[index]["path"].as<std::string>() ==
+                "/webhooks/" + std::to_string(i) + "/clientConfig/caBundle");
+          CHECK(base64_decode(patch[index]["value"].as<std::string>()) == ca);
+        }
+      }
 
-  INFO("kubectl on PATH: " << on_path("kubectl"));
-  if (on_path("kubectl")) {
-    const Run rendered = run("kubectl kustomize " + quote((dir / "deploy").string()));
-    REQUIRE(rendered.status == 0);
-    const auto objects = load_all(rendered.out);
-    CHECK(objects.size() == 8U);
-    const YAML::Node hook =
-        find(objects, "MutatingWebhookConfiguration", kServiceName)["webhooks"][0];
-    CHECK(base64_decode(hook["clientConfig"]["caBundle"].as<std::string>()) == ca);
-    const YAML::Node secret = find(objects, "Secret", "sidecarset-injector-tls");
-    CHECK(base64_decode(secret["data"]["tls.crt"].as<std::string>()) ==
-          read_text(dir / "certs" / "tls.crt"));
+      INFO("kubectl on PATH: " << on_path("kubectl"));
+      if (on_path("kubectl")) {
+        const auto objects = render_with_kubectl(dir / "deploy");
+        CHECK(objects.size() == c.objects);
+        int hooks = 0;
+        for (const auto& o : objects) {
+          const auto kind = o["kind"].as<std::string>();
+          if (kind.ends_with("WebhookConfiguration")) {
+            for (const auto& hook : o["webhooks"]) {
+              CHECK(base64_decode(hook["clientConfig"]["caBundle"].as<std::string>()) == ca);
+              ++hooks;
+            }
+          }
+        }
+        int expected_hooks = 0;
+        for (const auto& [file, target] : c.patches) {
+          expected_hooks += target.second;
+        }
+        CHECK(hooks == expected_hooks);
+        const YAML::Node secret = find(objects, "Secret", "sidecarset-injector-tls");
+        CHECK(base64_decode(secret["data"]["tls.crt"].as<std::string>()) ==
+              read_text(dir / "certs" / "tls.crt"));
+      }
+    }
   }
 }
 
@@ -914,6 +1350,8 @@ TEST_CASE("make-certs.sh usage errors") {
        "make-certs.sh: option --webhook needs a FILE argument\n" + usage_hint},
       {"--overlay without DIR", script + " a --overlay", 2,
        "make-certs.sh: option --overlay needs a DIR argument\n" + usage_hint},
+      {"--files without --overlay", script + " a --files", 2,
+       "make-certs.sh: --files needs --overlay DIR\n" + usage_hint},
       {"no openssl", "env PATH=/nonexistent /bin/bash " + script + " a", 1,
        "make-certs.sh: openssl not found on PATH (Debian package openssl)\n"},
       {"template without caBundle",
@@ -934,7 +1372,7 @@ TEST_CASE("make-certs.sh usage errors") {
   CHECK(help.status == 0);
   CHECK(
       help.out.starts_with("usage: make-certs.sh OUTDIR [--secret FILE] [--webhook FILE] "
-                           "[--overlay DIR] [--force]\n"));
+                           "[--overlay DIR [--files]] [--force]\n"));
 }
 
 TEST_CASE("hot-upgrade migrate.sh negotiates from SIDECARSET_VERSION and SIDECARSET_VERSION_ALT") {
