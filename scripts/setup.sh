@@ -13,6 +13,12 @@ if [ "${SETUP_EXTRAS:-0}" = 1 ]; then
   packages+=(wrk nginx-light iproute2 golang-go golang-github-evanphx-json-patch-dev
     golang-github-xeipuuv-gojsonschema-dev golang-gopkg-yaml.v2-dev
     golang-k8s-sigs-yaml-dev)
+  # kubectl for scripts/cluster-e2e.sh (and kustomize rendering in the manifests test): Debian's
+  # kubernetes-client, unless a kubectl is already installed (another package's /usr/bin/kubectl
+  # would conflict with it).
+  if ! command -v kubectl >/dev/null 2>&1; then
+    packages+=(kubernetes-client)
+  fi
 fi
 
 if [ "${SETUP_FUZZ:-0}" = 1 ]; then
