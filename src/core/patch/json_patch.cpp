@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <utility>
 
@@ -71,14 +72,65 @@ Result<Pointer> Pointer::parse(std::string_view text) {
   return p;
 }
 
+namespace {
+
+// Looks members of one object up by key. ordered_json's own find is a linear scan, so comparing
+// or diffing two objects of n keys that way costs O(n^2) (a pod with 100,000 labels took
+// seconds). Lookups made in the object's own order (both sides of a comparison usually come from
+// the same document) hit the next member at once; any other lookup goes through a hash index of
+// the keys, built on first need for objects large enough to pay for it.
+class MemberIndex {
+ public:
+  explicit MemberIndex(const Json& object)
+      : members_(static_cast<const Json::object_t::Container&>(
+            object.get_ref<const Json::object_t&>())) {}
+
+  const Json* find(std::string_view key) {
+    if (next_ < members_.size() && members_[next_].first == key) {
+      return &members_[next_++].second;
+    }
+    if (members_.size() < kIndexFrom) {
+      for (std::size_t i = 0; i < members_.size(); ++i) {
+        if (members_[i].first == key) {
+          next_ = i + 1;
+          return &members_[i].second;
+        }
+      }
+      return nullptr;
+    }
+    if (index_.empty()) {
+      index_.reserve(members_.size());
+      for (std::size_t i = 0; i < members_.size(); ++i) {
+        index_.emplace(members_[i].first, i);
+      }
+    }
+    const auto it = index_.find(key);
+    if (it == index_.end()) {
+      return nullptr;
+    }
+    next_ = it->second + 1;
+    return &members_[it->second].second;
+  }
+
+ private:
+  static constexpr std::size_t kIndexFrom = 16;  // below this a scan is cheaper than hashing
+
+  const Json::object_t::Container& members_;
+  std::unordered_map<std::string_view, std::size_t> index_;
+  std::size_t next_ = 0;
+};
+
+}  // namespace
+
 bool json_equal(const Json& a, const Json& b) {
   if (a.is_object() && b.is_object()) {
     if (a.size() != b.size()) {
       return false;
     }
+    MemberIndex in_b(b);
     for (const auto& [key, value] : a.items()) {
-      const auto it = b.find(key);
-      if (it == b.end() || !json_equal(value, *it)) {
+      const Json* other = in_b.find(key);
+      if (other == nullptr || !json_equal(value, *other)) {
         return false;
       }
     }
@@ -198,16 +250,18 @@ void diff_arrays(const Json& from, const Json& to, const Pointer& path, Json& op
 }
 
 void diff_objects(const Json& from, const Json& to, const Pointer& path, Json& ops) {
+  MemberIndex in_to(to);
   for (const auto& [key, value] : from.items()) {
-    const auto it = to.find(key);
-    if (it == to.end()) {
+    const Json* target = in_to.find(key);
+    if (target == nullptr) {
       ops.push_back(make_op("remove", path.child(key)));
     } else {
-      diff_value(value, *it, path.child(key), ops);
+      diff_value(value, *target, path.child(key), ops);
     }
   }
+  MemberIndex in_from(from);
   for (const auto& [key, value] : to.items()) {
-    if (!from.contains(key)) {
+    if (in_from.find(key) == nullptr) {
       // A whole new sub-object (e.g. /metadata/annotations) is one `add`.
       ops.push_back(make_op("add", path.child(key), value));
     }
