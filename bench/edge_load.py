@@ -145,8 +145,8 @@ def main():
     p.add_argument("--reconnect-every", type=int, default=0)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--body", default=os.path.join(ROOT, "bench/review.json"))
-    p.add_argument("server_args", nargs="*", help="extra serve flags (after --)")
-    args = p.parse_args()
+    args, extra = p.parse_known_args()  # what follows `--`: extra serve flags
+    args.server_args = [a for a in extra if a != "--"]
 
     with open(args.body, "rb") as f:
         body = f.read()

@@ -24,8 +24,11 @@ constexpr std::string_view kServeHelp = R"(Usage:
 
 Runs the mutating admission webhook over HTTPS (TLS 1.2+): POST /mutate-pod answers
 AdmissionReview requests (admission.k8s.io/v1 and v1beta1), GET /healthz reports the process
-alive, GET /readyz reports the SidecarSets generation in use. SIGTERM or SIGINT stops
-accepting, finishes in-flight reviews and exits 0. Bad SidecarSets (file mode), a bad
+alive, GET /readyz reports the SidecarSets generation in use. On SIGTERM or SIGINT /readyz
+fails at once; connections are still accepted and answered (with Connection: close) for
+--shutdown-delay; then no new connection is accepted, every request received or arriving on an
+open connection is answered, and the process exits 0 (at the latest after --shutdown-timeout; a
+second signal skips the delay). Bad SidecarSets (file mode), a bad
 kubeconfig or TLS material at startup exit 2.
 
 File mode (--sidecarsets): the sources are polled and reloaded on change; an invalid change is
@@ -53,6 +56,9 @@ Options:
   --listen HOST:PORT     address to listen on (default 0.0.0.0:8443; [::]:8443 for IPv6)
   --threads N            I/O threads (default 0 = one per core)
   --max-connections N    open connections before the oldest idle ones are closed (default 10000)
+  --shutdown-delay S     seconds still serving after SIGTERM, not ready (default 5)
+  --shutdown-timeout S   seconds from SIGTERM to exit at the latest (default 25; more than the
+                         delay; terminationGracePeriodSeconds must exceed it)
   --reload-interval S    seconds between checks of the sources (default 2; 0 disables reload)
   --log-format FORMAT    text or json (default text)
   --log-level LEVEL      trace, debug, info, warn, error, critical or off (default info)
@@ -99,8 +105,10 @@ int run_serve(const std::vector<std::string>& args, std::ostream& out, std::ostr
   options.add_options()("sidecarsets", "", cxxopts::value<std::vector<std::string>>())(
       "tls-cert", "", cxxopts::value<std::string>())("tls-key", "", cxxopts::value<std::string>())(
       "listen", "", cxxopts::value<std::string>())("threads", "", cxxopts::value<std::string>())(
-      "max-connections", "", cxxopts::value<std::string>())("reload-interval", "",
+      "max-connections", "", cxxopts::value<std::string>())("shutdown-delay", "",
                                                             cxxopts::value<std::string>())(
+      "shutdown-timeout", "", cxxopts::value<std::string>())("reload-interval", "",
+                                                             cxxopts::value<std::string>())(
       "log-format", "", cxxopts::value<std::string>())("log-level", "",
                                                        cxxopts::value<std::string>())("h,help", "");
   add_cluster_options(options);
@@ -133,7 +141,9 @@ int run_serve(const std::vector<std::string>& args, std::ostream& out, std::ostr
   auto threads = unsigned_option(r, "threads", 0);
   auto max_connections = unsigned_option(r, "max-connections", server_options.max_connections);
   auto interval = unsigned_option(r, "reload-interval", 2);
-  for (const auto* v : {&threads, &max_connections, &interval}) {
+  auto delay = unsigned_option(r, "shutdown-delay", 5);
+  auto timeout = unsigned_option(r, "shutdown-timeout", 25);
+  for (const auto* v : {&threads, &max_connections, &interval, &delay, &timeout}) {
     if (!*v) {
       return usage_error(err, kCmd, v->error());
     }
@@ -144,6 +154,13 @@ int run_serve(const std::vector<std::string>& args, std::ostream& out, std::ostr
   if (*max_connections == 0) {
     return usage_error(err, kCmd, "--max-connections must be at least 1");
   }
+  if (*timeout <= *delay) {
+    return usage_error(err, kCmd,
+                       "--shutdown-timeout " + std::to_string(*timeout) +
+                           " must be more than --shutdown-delay " + std::to_string(*delay));
+  }
+  server_options.shutdown_delay = std::chrono::seconds(*delay);
+  server_options.shutdown_timeout = std::chrono::seconds(*timeout);
   server_options.threads = static_cast<unsigned>(*threads);
   server_options.max_connections = static_cast<std::size_t>(*max_connections);
   if (auto listen = parse_listen_address(server_options.listen); !listen) {

@@ -60,6 +60,9 @@ bool has_query_key(std::string_view target, std::string_view key) {
 
 HttpReply readyz(Server::Impl& server, bool verbose) {
   const auto world = server.worlds.get();
+  if (server.draining.load()) {
+    return text(http::status::service_unavailable, "not ready: shutting down\n");
+  }
   if (!server.tls_loaded.load()) {
     return text(http::status::service_unavailable, "not ready: TLS material not loaded\n");
   }

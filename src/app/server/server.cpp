@@ -7,6 +7,7 @@
 #include <vector>
 
 #include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/beast/core/bind_handler.hpp>
 
 #include "server/log.hpp"
@@ -36,7 +37,10 @@ Server::Impl::Impl(ServerOptions opts, WorldHolder& holder)
       control(net::make_strand(ioc)),
       acceptor(control),
       accept_retry(control),
-      tls_timer(control) {}
+      tls_timer(control),
+      delay_timer(control),
+      deadline_timer(control),
+      drain_timer(control) {}
 
 // ---- Server::Impl ----
 
@@ -137,14 +141,10 @@ void Server::Impl::on_accept(beast::error_code ec, tcp::socket socket) {
   do_accept();
 }
 
-bool Server::Impl::enter_idle(const std::shared_ptr<Session>& session) {
+void Server::Impl::enter_idle(const std::shared_ptr<Session>& session) {
   const std::lock_guard lock(mu);
-  if (stopping.load()) {
-    return false;
-  }
   session->idle_it = idle.insert(idle.end(), session);
   session->in_idle = true;
-  return true;
 }
 
 void Server::Impl::leave_idle(Session& session) {
@@ -168,13 +168,75 @@ std::shared_ptr<Session> Server::Impl::take_oldest_idle() {
   return nullptr;
 }
 
+// On the control strand. The shutdown timeout counts from the first of shutdown() and stop().
+void Server::Impl::arm_deadline() {
+  if (deadline_armed) {
+    return;
+  }
+  deadline_armed = true;
+  deadline_timer.expires_after(options.shutdown_timeout);
+  deadline_timer.async_wait([this](beast::error_code ec) {
+    if (!ec) {
+      log_event(spdlog::level::warn, "shutdown timeout: closing the connections left",
+                {{"connections", std::to_string(live.load())}});
+      ioc.stop();
+    }
+  });
+}
+
+void Server::Impl::shutdown() {
+  if (draining.exchange(true)) {
+    return;
+  }
+  log_event(spdlog::level::info, "shutting down: not ready, still serving",
+            {{"delay_ms", std::to_string(options.shutdown_delay.count())},
+             {"timeout_ms", std::to_string(options.shutdown_timeout.count())}});
+  net::dispatch(control, [this] {
+    arm_deadline();
+    delay_timer.expires_after(options.shutdown_delay);
+    delay_timer.async_wait([this](beast::error_code ec) {
+      if (!ec) {
+        stop();
+      }
+    });
+  });
+}
+
 void Server::Impl::stop() {
-  std::vector<std::shared_ptr<Session>> idle_sessions;
+  draining.store(true);
   {
     const std::lock_guard lock(mu);
     if (stopping.exchange(true)) {
       return;
     }
+  }
+  net::dispatch(control, [this] {
+    beast::error_code ignored;
+    acceptor.close(ignored);
+    accept_retry.cancel();
+    tls_timer.cancel();
+    delay_timer.cancel();
+    if (signals) {
+      signals->cancel(ignored);
+    }
+    arm_deadline();  // stop() without shutdown() has the same bound
+    if (live.load() == 0) {
+      deadline_timer.cancel();
+      return;
+    }
+    drain_timer.expires_after(options.idle_drain);
+    drain_timer.async_wait([this](beast::error_code ec) {
+      if (!ec) {
+        close_idle();
+      }
+    });
+  });
+}
+
+void Server::Impl::close_idle() {
+  std::vector<std::shared_ptr<Session>> idle_sessions;
+  {
+    const std::lock_guard lock(mu);
     for (auto it = idle.begin(); it != idle.end();) {
       if (auto session = it->lock()) {
         session->in_idle = false;
@@ -185,17 +247,21 @@ void Server::Impl::stop() {
       }
     }
   }
-  net::dispatch(control, [this] {
-    beast::error_code ignored;
-    acceptor.close(ignored);
-    accept_retry.cancel();
-    tls_timer.cancel();
-    if (signals) {
-      signals->cancel(ignored);
-    }
-  });
   for (const auto& session : idle_sessions) {
     session->close_if_idle();
+  }
+}
+
+void Server::Impl::session_ended() {
+  // Not while the io_context is destroyed (after the timeout) or done: nothing runs the post.
+  if (live.fetch_sub(1) == 1 && stopping.load() && !ioc.stopped()) {
+    // The last connection is done: nothing is left to wait for.
+    net::post(control, [this] {
+      if (live.load() == 0) {
+        deadline_timer.cancel();
+        drain_timer.cancel();
+      }
+    });
   }
 }
 
@@ -282,14 +348,27 @@ void Server::run() {
 void Server::handle_signals() {
   auto& impl = *impl_;
   impl.signals.emplace(impl.control, SIGINT, SIGTERM);
-  impl.signals->async_wait([&impl](beast::error_code ec, int signal) {
-    if (!ec) {
-      log_event(spdlog::level::info, "stopping",
-                {{"signal", signal == SIGINT ? "SIGINT" : "SIGTERM"}});
-      impl.stop();
+  struct Waiter {
+    Server::Impl& impl;
+    void operator()(beast::error_code ec, int signal) const {
+      if (ec) {
+        return;
+      }
+      const char* name = signal == SIGINT ? "SIGINT" : "SIGTERM";
+      if (impl.draining.load()) {
+        log_event(spdlog::level::info, "second signal: skipping the shutdown delay",
+                  {{"signal", name}});
+        return impl.stop();
+      }
+      log_event(spdlog::level::info, "stopping", {{"signal", name}});
+      impl.shutdown();
+      impl.signals->async_wait(*this);
     }
-  });
+  };
+  impl.signals->async_wait(Waiter{impl});
 }
+
+void Server::shutdown() { impl_->shutdown(); }
 
 TlsReload Server::check_tls() { return impl_->tls.check_now(std::chrono::system_clock::now()); }
 

@@ -52,6 +52,16 @@ struct ServerOptions {
   // connections (closing first races its reuse). header: TLS handshake, and the request line and
   // headers once the first byte arrived (slowloris). body, write: per request.
   std::chrono::seconds idle_timeout{120}, header_timeout{10}, body_timeout{30}, write_timeout{30};
+  // SIGTERM (or shutdown()): /readyz fails at once and, for `shutdown_delay`, connections are
+  // still accepted and answered (each answer with `Connection: close`, so that clients dial
+  // again and reach the endpoints that remain once this pod is dropped from them); then the
+  // acceptor closes and every request received, or arriving within `idle_drain` on a connection
+  // still open, is answered. run() returns at the latest `shutdown_timeout` after the signal.
+  std::chrono::milliseconds shutdown_delay{5000}, shutdown_timeout{25000};
+  // After the acceptor closes, how long an idle connection (or one whose handshake completes
+  // later) is given to send a request that may already be on its way; closing it at once would
+  // reset a request that crossed the close.
+  std::chrono::milliseconds idle_drain{1000};
   // When set, /readyz asks it (after the TLS checks) instead of reporting the World's generation;
   // `verbose` is true for `/readyz?verbose`. Called on an I/O thread for every probe: it must be
   // cheap and must not block (cluster mode: informers synced, first World built, bad objects).
@@ -80,13 +90,18 @@ class Server {
   unsigned short port() const;
   /// Serves on `threads` threads (this one included) until stop() and every connection is done.
   void run();
-  /// Installs SIGINT/SIGTERM -> graceful stop (call before run).
+  /// Installs SIGINT/SIGTERM -> shutdown(); a second signal skips what is left of the delay
+  /// (call before run).
   void handle_signals();
+  /// Begins the shutdown sequence (see ServerOptions::shutdown_delay): not ready at once, stop()
+  /// after the delay. Callable from any thread and more than once.
+  void shutdown();
   /// Reads the TLS files once more now (as the periodic check does) and rotates or refuses;
   /// the periodic check logs the outcome, this does not.
   TlsReload check_tls();
-  /// Graceful stop, callable from any thread and more than once: stop accepting, close idle
-  /// connections, let in-flight requests finish (answered with `Connection: close`).
+  /// Graceful stop, callable from any thread and more than once: stop accepting, answer what is
+  /// in flight or arrives within `idle_drain` (with `Connection: close`), close the idle rest;
+  /// run() returns once no connection is left, or at the shutdown timeout.
   void stop();
   /// Generation reported by /readyz (0 when no World is held).
   std::uint64_t ready_generation() const;

@@ -34,7 +34,8 @@ struct Server::Impl {
   unsigned threads;
   TlsRotation tls;
   std::atomic<bool> tls_loaded{false};
-  std::atomic<bool> stopping{false};
+  std::atomic<bool> draining{false};  // shutdown began: not ready, answers close
+  std::atomic<bool> stopping{false};  // the acceptor is closed
   std::atomic<std::size_t> live{0};
   unsigned short bound_port = 0;
 
@@ -50,6 +51,10 @@ struct Server::Impl {
   boost::asio::ip::tcp::acceptor acceptor;
   boost::asio::steady_timer accept_retry;
   boost::asio::steady_timer tls_timer;
+  boost::asio::steady_timer delay_timer;     // shutdown delay, then stop()
+  boost::asio::steady_timer deadline_timer;  // shutdown timeout: run() returns
+  boost::asio::steady_timer drain_timer;     // idle_drain after stop: idle connections close
+  bool deadline_armed = false;               // on the control strand
   std::optional<boost::asio::signal_set> signals;
 
   Result<void> load_tls();
@@ -57,11 +62,16 @@ struct Server::Impl {
   void watch_tls();
   void do_accept();
   void on_accept(boost::beast::error_code ec, boost::asio::ip::tcp::socket socket);
-  /// Registers an idle session; false when the server is stopping (the session closes).
-  bool enter_idle(const std::shared_ptr<Session>& session);
+  /// Registers an idle session (the cap and close_idle() close from this list).
+  void enter_idle(const std::shared_ptr<Session>& session);
   void leave_idle(Session& session);
   std::shared_ptr<Session> take_oldest_idle();
+  void arm_deadline();
+  void shutdown();
   void stop();
+  /// Called by each Session's destructor: the last one while stopping ends run().
+  void session_ended();
+  void close_idle();
 };
 
 }  // namespace injector

@@ -64,7 +64,7 @@ Session::Session(Server::Impl& server, tcp::socket socket)
 
 Session::~Session() {
   server_.leave_idle(*this);
-  server_.live.fetch_sub(1, std::memory_order_relaxed);
+  server_.session_ended();
 }
 
 void Session::start() {
@@ -73,7 +73,10 @@ void Session::start() {
 
 void Session::close_if_idle() {
   net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
-    if (self->state_ == State::kIdle) {
+    beast::error_code ec;
+    // Bytes already received are a request on its way: it is answered (with Connection: close
+    // when stopping), not reset by closing under it.
+    if (self->state_ == State::kIdle && self->tcp().socket().available(ec) == 0) {
       self->close();
     }
   });
@@ -98,14 +101,17 @@ void Session::on_handshake(beast::error_code ec) {
 
 // Waits for the first byte of the next request: the connection is idle until then, and the
 // idle (keep-alive) deadline applies; the header deadline starts with the first byte.
-void Session::wait_request(std::chrono::seconds deadline) {
+void Session::wait_request(std::chrono::milliseconds deadline) {
   if (buffer_.size() > 0) {  // a pipelined request is already here
     state_ = State::kBusy;
     return read_header();
   }
   state_ = State::kIdle;
-  if (!server_.enter_idle(shared_from_this())) {
-    return close();  // stopping
+  server_.enter_idle(shared_from_this());
+  if (server_.stopping.load()) {
+    // Only a connection whose handshake ended after the acceptor closed gets here (every answer
+    // closes by then): its client is about to send a request, which is answered.
+    deadline = std::min(deadline, options().idle_drain);
   }
   tcp().expires_after(deadline);
   buffer_.shrink_to_fit();
@@ -243,7 +249,7 @@ void Session::respond(HttpReply reply) {
   }
   response_.set(http::field::content_type, reply.content_type);
   response_.body() = std::move(reply.body);
-  response_.keep_alive(keep_alive_ && !server_.stopping.load());
+  response_.keep_alive(keep_alive_ && !server_.draining.load());
   response_.prepare_payload();
   tcp().expires_after(options().write_timeout);
   http::async_write(stream_, response_,

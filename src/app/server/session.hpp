@@ -49,7 +49,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void on_start();
   void on_handshake(boost::beast::error_code ec);
-  void wait_request(std::chrono::seconds deadline);
+  void wait_request(std::chrono::milliseconds deadline);
   void on_first_bytes(boost::beast::error_code ec, std::size_t n);
   void read_header();
   void on_header(boost::beast::error_code ec, std::size_t);

@@ -80,6 +80,12 @@ class TestServer {
       thread_.join();
     }
   }
+  /// Waits for run() to return by itself (shutdown sequence, timeout).
+  void join() {
+    if (thread_.joinable()) {
+      thread_.join();
+    }
+  }
   Server& server() { return server_; }
   unsigned short port() const { return server_.port(); }
 
