@@ -42,12 +42,24 @@ struct Problem {
 struct WorldBuild {
   std::shared_ptr<const World> world;
   std::vector<std::string> notes;  // skipped kinds etc., for the log
+  /// What the API server would warn about and still admit: unknown and duplicate SidecarSet
+  /// fields (`unknown field "spec.selectr"`, as with fieldValidation=Warn), hash annotations that
+  /// do not match the spec.
+  std::vector<Problem> warnings = {};
+};
+
+struct BuildOptions {
+  /// Unknown and duplicate SidecarSet fields are problems, as with fieldValidation=Strict.
+  bool strict_fields = false;
 };
 
 /// Converts, defaults, hashes and validates every object. All problems are returned at once; no
-/// partial World is ever produced.
+/// partial World is ever produced. Problems besides validation's: an apps.kruise.io object of a
+/// kind or version that is not served (`no matches for kind "sidecarset" in version
+/// "apps.kruise.io/v1beta1"`), two Namespaces or two SidecarSets of one name.
 std::expected<WorldBuild, std::vector<Problem>> build_world(std::vector<Document> documents,
-                                                            std::uint64_t generation);
+                                                            std::uint64_t generation,
+                                                            BuildOptions options = {});
 
 /// A World built from whatever is valid, and why the rest was left out.
 struct TolerantWorldBuild {

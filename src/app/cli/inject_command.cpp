@@ -19,13 +19,16 @@ Reads a Pod (YAML or JSON) and prints it as the webhook would mutate it on CREAT
 SidecarSets in name order, their containers, volumes, env and annotations injected. A pod that
 nothing applies to is printed unchanged. Warnings go to stderr.
 
-Exit status: 0 printed, 1 the webhook would deny the pod (reason on stderr), 2 usage error or
-invalid SidecarSets (every problem on stderr, naming file, document, SidecarSet and field).
+Exit status: 0 printed, 1 the webhook would deny the pod (reason on stderr), 2 usage error,
+unreadable pod, a pod of another namespace than --namespace, or invalid SidecarSets (every
+problem on stderr, naming file, document, SidecarSet and field).
 
 Options:
   --sidecarsets PATH     SidecarSet file or directory (repeat, or separate with commas); required
   -f, --file FILE        the Pod; '-' reads stdin; required
-  --namespace NS         namespace of the request (default: the pod's own, else "default")
+  --namespace NS         namespace of the request (default: the pod's own, else "default"); a
+                         pod of another namespace is refused, as the API server refuses it
+  --strict               unknown and duplicate SidecarSet fields are errors, not warnings
   -o, --output FORMAT    json (pretty, 2-space indent) or yaml (default json)
   --seed N               seed for injectionStrategy.revision Partial rollouts (default: random)
   -h, --help             show this help
@@ -43,7 +46,7 @@ int run_inject(const std::vector<std::string>& args, std::istream& in, std::ostr
   options.add_options()("sidecarsets", "", cxxopts::value<std::vector<std::string>>())(
       "f,file", "", cxxopts::value<std::string>())("namespace", "", cxxopts::value<std::string>())(
       "o,output", "", cxxopts::value<std::string>())("seed", "", cxxopts::value<std::string>())(
-      "h,help", "");
+      "strict", "")("h,help", "");
   auto command = parse_engine_command(options, args, kCmd, kInjectHelp, out, err);
   if (!command) {
     return command.error();
@@ -63,7 +66,8 @@ int run_inject(const std::vector<std::string>& args, std::istream& in, std::ostr
     return usage_error(err, kCmd, seed.error());
   }
 
-  std::shared_ptr<const World> world = load_or_report(paths, err);
+  std::shared_ptr<const World> world =
+      load_or_report(paths, err, BuildOptions{r.count("strict") != 0});
   if (!world) {
     return kExitUsage;
   }
@@ -92,16 +96,23 @@ int run_inject(const std::vector<std::string>& args, std::istream& in, std::ostr
     return kExitUsage;
   }
 
-  std::string ns = string_option(r, "namespace").value_or("");
-  if (ns.empty()) {
-    const Json* own = nullptr;
-    if (auto m = pod.find("metadata"); m != pod.end() && m->is_object()) {
-      if (auto n = m->find("namespace"); n != m->end() && n->is_string()) {
-        own = &*n;
-      }
+  std::string own;
+  if (auto m = pod.find("metadata"); m != pod.end() && m->is_object()) {
+    if (auto n = m->find("namespace"); n != m->end() && n->is_string()) {
+      own = n->get<std::string>();
     }
-    ns = own != nullptr && !own->get_ref<const std::string&>().empty() ? own->get<std::string>()
-                                                                       : std::string("default");
+  }
+  std::string ns = string_option(r, "namespace").value_or("");
+  if (!ns.empty() && !own.empty() && ns != own) {
+    // kube-apiserver refuses the create before any webhook runs (400 BadRequest).
+    err << display
+        << ": the namespace of the provided object does not match the namespace sent on the "
+           "request (metadata.namespace \""
+        << own << "\", --namespace \"" << ns << "\")\n";
+    return kExitUsage;
+  }
+  if (ns.empty()) {
+    ns = own.empty() ? std::string("default") : own;
   }
 
   auto injection = inject(*world, pod, ns, inject_options(*seed));

@@ -115,13 +115,16 @@ std::expected<std::string, std::string> read_input(const std::string& file, std:
 
 // Loads the SidecarSets of an offline command; prints every problem on failure.
 std::shared_ptr<const World> load_or_report(const std::vector<std::string>& paths,
-                                            std::ostream& err) {
-  auto loaded = load_world(paths, 1);
+                                            std::ostream& err, BuildOptions options) {
+  auto loaded = load_world(paths, 1, options);
   if (!loaded) {
     for (const std::string& problem : loaded.error()) {
       err << problem << '\n';
     }
     return nullptr;
+  }
+  for (const std::string& warning : loaded->warnings) {
+    err << "warning: " << warning << '\n';
   }
   return loaded->build.world;
 }

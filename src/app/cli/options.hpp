@@ -15,6 +15,7 @@
 
 #include "cli/cli.hpp"
 #include "injector/inject/inject.hpp"
+#include "injector/model/load.hpp"
 #include "injector/model/world.hpp"
 
 namespace injector::cli {
@@ -48,9 +49,10 @@ std::expected<std::uint64_t, std::string> unsigned_option(const cxxopts::ParseRe
 /// Reads FILE, or `in` for "-". Errors name the file.
 std::expected<std::string, std::string> read_input(const std::string& file, std::istream& in);
 
-/// Loads the SidecarSets of an offline command; prints every problem on failure (nullptr).
+/// Loads the SidecarSets of an offline command; prints every warning (`warning: ...`) and, on
+/// failure, every problem (nullptr).
 std::shared_ptr<const World> load_or_report(const std::vector<std::string>& paths,
-                                            std::ostream& err);
+                                            std::ostream& err, BuildOptions options = {});
 
 /// The clock and seed of one engine run: now, and --seed or a random one.
 InjectOptions inject_options(std::optional<std::uint64_t> seed);

@@ -25,6 +25,7 @@ Options:
   --sidecarsets PATH     SidecarSet file or directory (repeat, or separate with commas); required
   -f, --file FILE        the AdmissionReview request; '-' reads stdin (default -)
   --seed N               seed for injectionStrategy.revision Partial rollouts (default: random)
+  --strict               unknown and duplicate SidecarSet fields are errors, not warnings
   -h, --help             show this help
 
 Example:
@@ -39,7 +40,7 @@ int run_review(const std::vector<std::string>& args, std::istream& in, std::ostr
   cxxopts::Options options("sidecarset-injector review");
   options.add_options()("sidecarsets", "", cxxopts::value<std::vector<std::string>>())(
       "f,file", "", cxxopts::value<std::string>())("seed", "", cxxopts::value<std::string>())(
-      "h,help", "");
+      "strict", "")("h,help", "");
   auto command = parse_engine_command(options, args, kCmd, kReviewHelp, out, err);
   if (!command) {
     return command.error();
@@ -50,7 +51,8 @@ int run_review(const std::vector<std::string>& args, std::istream& in, std::ostr
   if (!seed) {
     return usage_error(err, kCmd, seed.error());
   }
-  std::shared_ptr<const World> world = load_or_report(paths, err);
+  std::shared_ptr<const World> world =
+      load_or_report(paths, err, BuildOptions{r.count("strict") != 0});
   if (!world) {
     return kExitUsage;
   }

@@ -31,8 +31,11 @@ open connection is answered, and the process exits 0 (at the latest after --shut
 second signal skips the delay). Bad SidecarSets (file mode), a bad
 kubeconfig or TLS material at startup exit 2.
 
+Exit status: 0 stopped by SIGTERM/SIGINT, 2 usage error, invalid SidecarSets or startup failure.
+
 File mode (--sidecarsets): the sources are polled and reloaded on change; an invalid change is
-logged and the last good SidecarSets keep serving.
+logged and the last good SidecarSets keep serving. Unknown or duplicate SidecarSet fields, hash
+annotations that do not match the spec and empty source directories are logged as warnings.
 
 Cluster mode (--kubeconfig FILE, or neither option inside a pod: the in-cluster service
 account): SidecarSets (apps.kruise.io v1beta1, else v1alpha1), Namespaces and the
@@ -60,6 +63,7 @@ Options:
   --shutdown-timeout S   seconds from SIGTERM to exit at the latest (default 25; more than the
                          delay; terminationGracePeriodSeconds must exceed it)
   --reload-interval S    seconds between checks of the sources (default 2; 0 disables reload)
+  --strict               unknown and duplicate SidecarSet fields are errors, not warnings
   --log-format FORMAT    text or json (default text)
   --log-level LEVEL      trace, debug, info, warn, error, critical or off (default info)
   -h, --help             show this help
@@ -82,6 +86,9 @@ std::vector<std::pair<std::string, std::string>> count_fields(std::uint64_t gene
 
 void log_reload(const ReloadResult& result) {
   if (result.outcome == ReloadResult::Outcome::kReloaded) {
+    for (const std::string& warning : result.warnings) {
+      log_event(spdlog::level::warn, "sidecarset warning", {{"warning", warning}});
+    }
     for (const std::string& note : result.notes) {
       log_event(spdlog::level::info, "sidecarset source note", {{"note", note}});
     }
@@ -111,6 +118,7 @@ int run_serve(const std::vector<std::string>& args, std::ostream& out, std::ostr
                                                              cxxopts::value<std::string>())(
       "log-format", "", cxxopts::value<std::string>())("log-level", "",
                                                        cxxopts::value<std::string>())("h,help", "");
+  options.add_options()("strict", "");
   add_cluster_options(options);
   auto parsed = parse(options, args);
   if (!parsed) {
@@ -181,7 +189,8 @@ int run_serve(const std::vector<std::string>& args, std::ostream& out, std::ostr
   }
   // The baseline is taken before reading, so a change made while loading is reloaded later.
   std::string baseline = fingerprint(paths);
-  auto loaded = load_world(paths, 1);
+  const BuildOptions build_options{r.count("strict") != 0};
+  auto loaded = load_world(paths, 1, build_options);
   if (!loaded) {
     for (const std::string& problem : loaded.error()) {
       log_event(spdlog::level::err, "sidecarset problem", {{"problem", problem}});
@@ -189,6 +198,9 @@ int run_serve(const std::vector<std::string>& args, std::ostream& out, std::ostr
     log_event(spdlog::level::critical, "cannot start: invalid SidecarSets",
               {{"problems", std::to_string(loaded.error().size())}});
     return kExitUsage;
+  }
+  for (const std::string& warning : loaded->warnings) {
+    log_event(spdlog::level::warn, "sidecarset warning", {{"warning", warning}});
   }
   for (const std::string& note : loaded->build.notes) {
     log_event(spdlog::level::info, "sidecarset source note", {{"note", note}});
@@ -202,7 +214,7 @@ int run_serve(const std::vector<std::string>& args, std::ostream& out, std::ostr
     return kExitUsage;
   }
   Reloader reloader(paths, holder, std::move(baseline), loaded->digest,
-                    std::chrono::seconds(*interval), log_reload);
+                    std::chrono::seconds(*interval), log_reload, build_options);
   reloader.start();
   server.handle_signals();
   server.run();

@@ -13,28 +13,56 @@ namespace injector::cli {
 namespace {
 
 constexpr std::string_view kValidateHelp = R"(Usage:
-  sidecarset-injector validate PATH...
+  sidecarset-injector validate [--strict] [-o text|json] PATH...
 
 Checks SidecarSet manifests as OpenKruise's admission would (after its defaulting): selectors,
 containers, volumes, patchPodMetadata, resourcesPolicy, name conflicts between SidecarSets, and
 the files' syntax. Prints every problem on its own line,
   FILE: document N: sidecarset "NAME": FIELD: MESSAGE
 (documents counted from 1), and exits 2 when there is any; otherwise prints a one-line summary
-and exits 0. A directory PATH without manifests is a problem too.
+and exits 0. Warnings are printed as `warning: ...` and do not fail the check: unknown and
+duplicate SidecarSet fields (as the API server reports them with fieldValidation=Warn:
+unknown field "spec.selectr"), hash annotations that do not match the spec (the annotation is
+what gets used), a directory PATH without manifests.
 
 Options:
+  --strict               unknown and duplicate fields are problems (fieldValidation=Strict)
+  -o, --output FORMAT    text (default) or json: one object {"valid", "problems", "warnings",
+                         "notes", "counts"} on stdout, each problem and warning with its "message"
+                         and, when known, "file", "document", "sidecarset" and "field"
   -h, --help             show this help
+
+Exit status: 0 valid (warnings allowed), 2 a problem or a usage error.
 
 Example:
   sidecarset-injector validate examples/sidecarsets/ examples/hot-upgrade/sidecarset.yaml
 )";
+
+Json problem_json(const Problem& p) {
+  Json j = Json::object();
+  j["message"] = p.to_string();
+  j["file"] = p.origin.file;
+  if (p.origin.document >= 0) {
+    j["document"] = p.origin.document + 1;
+  }
+  if (!p.object.empty()) {
+    j["sidecarset"] = p.object;
+  }
+  if (!p.field.empty()) {
+    j["field"] = p.field;
+  }
+  j["reason"] = p.message;
+  return j;
+}
+
+Json text_json(const std::string& text) { return Json{{"message", text}}; }
 
 }  // namespace
 
 int run_validate(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   constexpr std::string_view kCmd = "validate";
   cxxopts::Options options("sidecarset-injector validate");
-  options.add_options()("h,help", "");
+  options.add_options()("strict", "")("o,output", "", cxxopts::value<std::string>())("h,help", "");
   auto parsed = parse(options, args);
   if (!parsed) {
     return usage_error(err, kCmd, parsed.error());
@@ -43,28 +71,55 @@ int run_validate(const std::vector<std::string>& args, std::ostream& out, std::o
     out << kValidateHelp;
     return kExitOk;
   }
+  const std::string output = string_option(parsed->result, "output").value_or("text");
+  if (output != "text" && output != "json") {
+    return usage_error(err, kCmd, "--output \"" + output + "\" is not supported (text or json)");
+  }
   if (parsed->positional.empty()) {
     return usage_error(err, kCmd, "at least one PATH is required");
   }
   SourceDocuments sources = read_sources(parsed->positional);
-  std::vector<std::string> problems = std::move(sources.errors);
-  // Validating nothing is almost always a wrong PATH; say so rather than report "ok".
-  for (const std::string& path : parsed->positional) {
-    auto files = list_sources({path});
-    if (files && files->empty()) {
-      problems.push_back(path + ": no .yaml, .yml or .json files");
-    }
+  Json problems = Json::array();
+  Json warnings = Json::array();
+  for (const std::string& e : sources.errors) {
+    problems.push_back(text_json(e));
+  }
+  for (const std::string& w : sources.warnings) {
+    warnings.push_back(text_json(w));
   }
   std::size_t files = sources.files.size();
-  auto build = build_world(std::move(sources.documents), 1);
+  auto build = build_world(std::move(sources.documents), 1,
+                           BuildOptions{parsed->result.count("strict") != 0});
   if (!build) {
     for (const Problem& p : build.error()) {
-      problems.push_back(p.to_string());
+      problems.push_back(problem_json(p));
+    }
+  } else {
+    for (const Problem& w : build->warnings) {
+      warnings.push_back(problem_json(w));
     }
   }
+  Json report = Json::object();
+  report["valid"] = problems.empty();
+  report["problems"] = problems;
+  report["warnings"] = warnings;
+  report["notes"] = build ? Json(build->notes) : Json::array();
+  if (build) {
+    report["counts"] = Json{{"files", files},
+                            {"sidecarsets", build->world->sidecarsets.size()},
+                            {"namespaces", build->world->namespaces.size()},
+                            {"revisions", build->world->revisions.size()}};
+  }
+  if (output == "json") {
+    out << report.dump(2) << '\n';
+    return problems.empty() ? kExitOk : kExitUsage;
+  }
+  for (const Json& w : warnings) {
+    out << "warning: " << w["message"].get<std::string>() << '\n';
+  }
   if (!problems.empty()) {
-    for (const std::string& p : problems) {
-      out << p << '\n';
+    for (const Json& p : problems) {
+      out << p["message"].get<std::string>() << '\n';
     }
     err << kProgram << " validate: " << problems.size()
         << (problems.size() == 1 ? " problem" : " problems") << '\n';

@@ -6,11 +6,12 @@ namespace injector {
 
 Reloader::Reloader(std::vector<std::string> paths, WorldHolder& holder,
                    std::string baseline_fingerprint, std::string baseline_digest,
-                   std::chrono::milliseconds interval, Report report)
+                   std::chrono::milliseconds interval, Report report, BuildOptions options)
     : paths_(std::move(paths)),
       holder_(holder),
       interval_(interval),
       report_(std::move(report)),
+      options_(options),
       last_fingerprint_(std::move(baseline_fingerprint)),
       last_digest_(std::move(baseline_digest)) {}
 
@@ -40,7 +41,7 @@ ReloadResult Reloader::check_now() {
   // again, so a later check reloads once more instead of keeping a half-written view.
   last_digest_ = std::move(digest);
 
-  auto loaded = load_world(paths_, result.generation + 1);
+  auto loaded = load_world(paths_, result.generation + 1, options_);
   if (!loaded) {
     result.outcome = ReloadResult::Outcome::kRejected;
     result.problems = std::move(loaded.error());
@@ -49,6 +50,7 @@ ReloadResult Reloader::check_now() {
     result.generation = loaded->build.world->generation;
     result.counts = loaded->counts;
     result.notes = std::move(loaded->build.notes);
+    result.warnings = std::move(loaded->warnings);
     last_digest_ = std::move(loaded->digest);  // what was loaded, should it differ from the check
     holder_.set(std::move(loaded->build.world));
   }

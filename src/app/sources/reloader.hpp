@@ -25,6 +25,7 @@ struct ReloadResult {
   WorldCounts counts;                 // reloaded: what the new World holds
   std::vector<std::string> problems;  // rejected: every problem, one per line
   std::vector<std::string> notes;     // reloaded: load notes (skipped kinds, ...)
+  std::vector<std::string> warnings;  // reloaded: LoadedWorld::warnings
 };
 
 /// Reloads `holder` from `paths`. check_now() is the whole behaviour (and what tests call);
@@ -38,7 +39,8 @@ class Reloader {
   /// loaded is still seen. `report` is called for every reload and rejection (never for
   /// kUnchanged), on the thread that checked.
   Reloader(std::vector<std::string> paths, WorldHolder& holder, std::string baseline_fingerprint,
-           std::string baseline_digest, std::chrono::milliseconds interval, Report report);
+           std::string baseline_digest, std::chrono::milliseconds interval, Report report,
+           BuildOptions options = {});
   ~Reloader();
   Reloader(const Reloader&) = delete;
   Reloader& operator=(const Reloader&) = delete;
@@ -62,6 +64,7 @@ class Reloader {
   WorldHolder& holder_;
   std::chrono::milliseconds interval_;
   Report report_;
+  BuildOptions options_;
 
   std::mutex check_mutex_;  // serialises check_now() between the thread and direct callers
   std::string last_fingerprint_;

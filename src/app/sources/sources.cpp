@@ -187,6 +187,15 @@ std::expected<std::vector<SourceFile>, std::vector<std::string>> list_sources(
 
 SourceDocuments read_sources(const std::vector<std::string>& paths) {
   SourceDocuments out;
+  // Reading nothing from a directory is almost always a wrong PATH or an unmounted volume.
+  for (const std::string& path : paths) {
+    std::error_code ec;
+    if (fs::is_directory(fs::status(path, ec))) {
+      if (auto files = list_sources({path}); files && files->empty()) {
+        out.warnings.push_back(path + ": no .yaml, .yml or .json files");
+      }
+    }
+  }
   read_all(paths, out, [&out](const SourceFile& file, const std::string& text) {
     auto docs = parse_documents(text, file.display);
     if (!docs) {
@@ -207,11 +216,11 @@ std::string content_digest(const std::vector<std::string>& paths) {
 }
 
 std::expected<LoadedWorld, std::vector<std::string>> load_world(
-    const std::vector<std::string>& paths, std::uint64_t generation) {
+    const std::vector<std::string>& paths, std::uint64_t generation, BuildOptions options) {
   SourceDocuments sources = read_sources(paths);
   std::vector<std::string> errors = std::move(sources.errors);
   // Validate what could be read even when a file failed, so one run reports every problem.
-  auto build = build_world(std::move(sources.documents), generation);
+  auto build = build_world(std::move(sources.documents), generation, options);
   if (!build) {
     for (const Problem& p : build.error()) {
       errors.push_back(p.to_string());
@@ -221,6 +230,10 @@ std::expected<LoadedWorld, std::vector<std::string>> load_world(
     return std::unexpected(std::move(errors));
   }
   LoadedWorld loaded;
+  loaded.warnings = std::move(sources.warnings);
+  for (const Problem& w : build->warnings) {
+    loaded.warnings.push_back(w.to_string());
+  }
   loaded.digest = std::move(sources.digest);
   loaded.counts.files = sources.files.size();
   loaded.counts.sidecarsets = build->world->sidecarsets.size();

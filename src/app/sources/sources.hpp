@@ -27,11 +27,13 @@ std::expected<std::vector<SourceFile>, std::vector<std::string>> list_sources(
     const std::vector<std::string>& paths);
 
 /// Every document of every file, with every read and syntax error (one message each, naming the
-/// file) when any file fails. `documents` holds what could be read either way.
+/// file) when any file fails. `documents` holds what could be read either way. A directory PATH
+/// without manifests is a warning (`dir: no .yaml, .yml or .json files`).
 struct SourceDocuments {
   std::vector<SourceFile> files;
   std::vector<Document> documents;
   std::vector<std::string> errors;
+  std::vector<std::string> warnings;
   std::string digest;  // content_digest() of exactly the bytes read
 };
 SourceDocuments read_sources(const std::vector<std::string>& paths);
@@ -47,13 +49,14 @@ struct WorldCounts {
 struct LoadedWorld {
   WorldBuild build;
   WorldCounts counts;
-  std::string digest;  // content_digest() of what was loaded
+  std::string digest;                 // content_digest() of what was loaded
+  std::vector<std::string> warnings;  // the sources' and build.warnings, one line each
 };
 
 /// read_sources + build_world. On failure, every problem as one line (read and syntax errors as
 /// above; validation problems as Problem::to_string): a partial World is never returned.
 std::expected<LoadedWorld, std::vector<std::string>> load_world(
-    const std::vector<std::string>& paths, std::uint64_t generation);
+    const std::vector<std::string>& paths, std::uint64_t generation, BuildOptions options = {});
 
 /// A cheap fingerprint of the sources' current state: the expanded file list and, for each file,
 /// the device, inode, size and modification time of what its path resolves to. Equal

@@ -583,6 +583,36 @@ std::string hash_input(const Json& spec, bool without_image) {
   return out;
 }
 
+namespace {
+
+void unknown_fields(const Json& v, std::span<const Field> fields, const std::string& path,
+                    std::vector<std::string>& out) {
+  if (!v.is_object()) {
+    return;  // a wrong type is validation's to report
+  }
+  for (auto it = v.begin(); it != v.end(); ++it) {
+    const std::string& key = it.key();
+    auto f = std::find_if(fields.begin(), fields.end(),
+                          [&](const Field& field) { return field.name == key; });
+    if (f == fields.end()) {
+      out.push_back(path + key);
+    } else if (f->kind == Kind::kStruct) {
+      unknown_fields(it.value(), f->fields, path + key + ".", out);
+    } else if (f->kind == Kind::kStructList && it.value().is_array()) {
+      for (std::size_t i = 0; i < it.value().size(); ++i) {
+        unknown_fields(it.value()[i], f->fields, path + key + "[" + std::to_string(i) + "].", out);
+      }
+    }
+  }
+}
+
+}  // namespace
+
+void unknown_container_fields(const Json& container, const std::string& path,
+                              std::vector<std::string>& out) {
+  unknown_fields(container, kSidecarContainer, path, out);
+}
+
 std::string sidecarset_hash(const Json& spec) {
   return safe_encode(sha256_hex(hash_input(spec, false)));
 }

@@ -6,7 +6,11 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
+#include <string_view>
+#include <utility>
 
+#include "injector/model/fields.hpp"
 #include "injector/model/hash.hpp"
 #include "injector/model/load.hpp"
 #include "injector/model/validate.hpp"
@@ -75,20 +79,48 @@ SidecarSet make_sidecarset(Loaded&& l) {
   return s;
 }
 
-// Writes the §5.1 hashes when the object does not carry them (present ones are kept verbatim).
-void ensure_hashes(Json& ss) {
+// Writes the §5.1 hashes when the object does not carry them. Present ones are kept verbatim, as
+// OpenKruise's pod webhook copies what the SidecarSet carries; one that does not match the spec
+// (an exported object edited afterwards) gets a warning naming both.
+void ensure_hashes(Json& ss, const Origin& origin, const std::string& name,
+                   std::vector<Problem>& warnings) {
   Json& meta = ss["metadata"];
   if (!meta.contains("annotations") || !meta["annotations"].is_object()) {
     meta["annotations"] = Json::object();
   }
   Json& ann = meta["annotations"];
   const Json& spec = ss["spec"];
-  if (!ann.contains(kHashAnnotation)) {
-    ann[std::string(kHashAnnotation)] = sidecarset_hash(spec);
+  for (auto [key, hash] :
+       {std::pair{kHashAnnotation, &sidecarset_hash},
+        std::pair{kHashWithoutImageAnnotation, &sidecarset_hash_without_image}}) {
+    const std::string computed = hash(spec);
+    auto it = ann.find(std::string(key));
+    if (it == ann.end()) {
+      ann[std::string(key)] = computed;
+    } else if (*it != computed) {
+      warnings.push_back(
+          Problem{origin, name, "metadata.annotations[" + std::string(key) + "]",
+                  it->dump() + " does not match the spec, whose hash is \"" + computed +
+                      "\"; the annotation is used, as OpenKruise's pod webhook copies it"});
+    }
   }
-  if (!ann.contains(kHashWithoutImageAnnotation)) {
-    ann[std::string(kHashWithoutImageAnnotation)] = sidecarset_hash_without_image(spec);
+}
+
+// kubectl's answer for a kind the API server does not serve (RESTMapper's NoKindMatchError).
+std::optional<std::string> unserved_kruise_kind(std::string_view kind, std::string_view api) {
+  const std::string_view group = "apps.kruise.io/";
+  const bool kruise = api.starts_with(group);
+  const bool served_version = api == "apps.kruise.io/v1alpha1" || api == "apps.kruise.io/v1beta1";
+  std::string lower(kind);
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](char c) { return static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c); });
+  // A kruise kind in a version that does not exist, or a misspelt SidecarSet anywhere.
+  if ((kruise && !served_version) || (lower == "sidecarset" && kind != "SidecarSet") ||
+      (kind == "SidecarSet" && !served_version)) {
+    return "no matches for kind \"" + std::string(kind) + "\" in version \"" + std::string(api) +
+           "\"";
   }
+  return std::nullopt;
 }
 
 // Creation order for rule 14 in tolerant builds: the API server admitted the older SidecarSet
@@ -106,9 +138,12 @@ struct Built {
   std::vector<Problem> problems;
 };
 
-Built build(std::vector<Document> documents, std::uint64_t generation, Mode mode) {
+Built build(std::vector<Document> documents, std::uint64_t generation, Mode mode,
+            BuildOptions options) {
   Built out;
   std::vector<Problem>& problems = out.problems;
+  std::vector<Problem>& warnings = out.build.warnings;
+  std::map<std::string, Origin> namespace_origins;
   auto world = std::make_shared<World>();
   world->generation = generation;
   std::vector<Loaded> loaded;
@@ -124,8 +159,20 @@ Built build(std::vector<Document> documents, std::uint64_t generation, Mode mode
           Problem{doc.origin, "", "kind", "Required value: not a Kubernetes object"});
       continue;
     }
-    if (kind == "SidecarSet" &&
-        (api == "apps.kruise.io/v1alpha1" || api == "apps.kruise.io/v1beta1")) {
+    if (auto unserved = unserved_kruise_kind(kind, api)) {
+      problems.push_back(Problem{doc.origin, "", "", *unserved});
+      continue;
+    }
+    if (kind == "SidecarSet") {
+      // Reported as the API server reports them with fieldValidation=Warn (or Strict).
+      const std::string name = member_string(member(obj, "metadata"), "name");
+      std::vector<Problem>& field_reports = options.strict_fields ? problems : warnings;
+      for (const std::string& f : unknown_sidecarset_fields(obj)) {
+        field_reports.push_back(Problem{doc.origin, name, "", "unknown field \"" + f + "\""});
+      }
+      for (const std::string& f : doc.duplicate_fields) {
+        field_reports.push_back(Problem{doc.origin, name, "", "duplicate field \"" + f + "\""});
+      }
       convert_to_v1beta1(obj);
       default_sidecarset(obj);
       Loaded l{doc.origin, std::move(obj), "", true};
@@ -146,6 +193,12 @@ Built build(std::vector<Document> documents, std::uint64_t generation, Mode mode
       const std::string name = member_string(member(obj, "metadata"), "name");
       if (name.empty()) {
         problems.push_back(Problem{doc.origin, "", "metadata.name", "Required value"});
+        continue;
+      }
+      if (auto [it, inserted] = namespace_origins.emplace(name, doc.origin); !inserted) {
+        problems.push_back(Problem{
+            doc.origin, "", "metadata.name",
+            "Duplicate value: Namespace " + name + " is also defined in " + where(it->second)});
         continue;
       }
       Labels labels = labels_of(member(member(obj, "metadata"), "labels"));
@@ -225,7 +278,7 @@ Built build(std::vector<Document> documents, std::uint64_t generation, Mode mode
     if (!l.valid) {
       continue;
     }
-    ensure_hashes(l.object);
+    ensure_hashes(l.object, l.origin, l.name, warnings);
     world->sidecarsets.push_back(make_sidecarset(std::move(l)));
   }
   std::sort(world->sidecarsets.begin(), world->sidecarsets.end(),
@@ -238,8 +291,9 @@ Built build(std::vector<Document> documents, std::uint64_t generation, Mode mode
 }  // namespace
 
 std::expected<WorldBuild, std::vector<Problem>> build_world(std::vector<Document> documents,
-                                                            std::uint64_t generation) {
-  Built built = build(std::move(documents), generation, Mode::kStrict);
+                                                            std::uint64_t generation,
+                                                            BuildOptions options) {
+  Built built = build(std::move(documents), generation, Mode::kStrict, options);
   if (!built.problems.empty()) {
     return std::unexpected(std::move(built.problems));
   }
@@ -247,7 +301,7 @@ std::expected<WorldBuild, std::vector<Problem>> build_world(std::vector<Document
 }
 
 TolerantWorldBuild build_world_tolerant(std::vector<Document> documents, std::uint64_t generation) {
-  Built built = build(std::move(documents), generation, Mode::kTolerant);
+  Built built = build(std::move(documents), generation, Mode::kTolerant, BuildOptions{});
   return TolerantWorldBuild{std::move(built.build), std::move(built.problems)};
 }
 

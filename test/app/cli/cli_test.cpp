@@ -20,88 +20,13 @@
 #include "cli/yaml_out.hpp"
 #include "injector/json.hpp"
 #include "injector/model/load.hpp"
-
-extern char** environ;
+#include "run_binary.hpp"
 
 namespace fs = std::filesystem;
 using injector::Json;
+using namespace cli_test;
 
 namespace {
-
-const std::string kBin = INJECTOR_BIN;
-const std::string kSrc = INJECTOR_SOURCE_DIR;
-const std::string kCli = kSrc + "/fixtures/cli";
-const std::string kVersion = INJECTOR_VERSION;
-
-struct Run {
-  int status = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string scratch(const std::string& name) {
-  fs::path dir = fs::path(INJECTOR_BINARY_DIR) / "scratch" / "cli_test" / name;
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir.string();
-}
-
-std::string slurp(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  std::stringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
-
-void write(const std::string& path, std::string_view text) {
-  std::ofstream(path, std::ios::binary) << text;
-}
-
-std::vector<char*> argv_of(const std::vector<std::string>& args, std::vector<std::string>& store) {
-  store.clear();
-  store.push_back(kBin);
-  store.insert(store.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (std::string& s : store) {
-    argv.push_back(s.data());
-  }
-  argv.push_back(nullptr);
-  return argv;
-}
-
-// Runs the binary with `stdin_text` on its stdin; stdout and stderr go through files, so no pipe
-// can fill up and block it.
-Run run(const std::vector<std::string>& args, const std::string& stdin_text = "") {
-  static int counter = 0;
-  // ctest runs test cases as parallel processes: the pid keeps their scratch apart.
-  std::string dir = scratch("run-" + std::to_string(getpid()) + "-" + std::to_string(counter++));
-  write(dir + "/in", stdin_text);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, (dir + "/in").c_str(), O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 1, (dir + "/out").c_str(),
-                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_addopen(&actions, 2, (dir + "/err").c_str(),
-                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  std::vector<std::string> store;
-  std::vector<char*> argv = argv_of(args, store);
-  pid_t pid = 0;
-  int rc = posix_spawn(&pid, kBin.c_str(), &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  REQUIRE(rc == 0);
-  int wstatus = 0;
-  REQUIRE(waitpid(pid, &wstatus, 0) == pid);
-  Run r;
-  r.status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus);
-  r.out = slurp(dir + "/out");
-  r.err = slurp(dir + "/err");
-  return r;
-}
-
-std::string usage(const std::string& command, const std::string& message) {
-  std::string who = command.empty() ? "sidecarset-injector" : "sidecarset-injector " + command;
-  return who + ": " + message + "\nRun '" + who + " --help' for usage.\n";
-}
 
 Json parse_pod_file(const std::string& path) {
   auto docs = injector::parse_documents(slurp(path), path);
@@ -206,7 +131,9 @@ TEST_CASE("every command has its own help") {
       {"inject",
        "sidecarset-injector inject --sidecarsets PATH... -f FILE|- [--namespace NS] [-o json|yaml]",
        {"--sidecarsets", "-f, --file", "--namespace", "-o, --output", "--seed", "-h, --help"}},
-      {"validate", "sidecarset-injector validate PATH...", {"-h, --help"}},
+      {"validate",
+       "sidecarset-injector validate [--strict] [-o text|json] PATH...",
+       {"--strict", "-o, --output", "-h, --help"}},
   };
   for (const auto& c : cases) {
     DYNAMIC_SECTION(c.command) {
@@ -266,7 +193,10 @@ TEST_CASE("usage errors exit 2 with a clear message") {
        "review",
        "--seed \"-1\" is not a non-negative integer"},
       {{"validate"}, "validate", "at least one PATH is required"},
-      {{"validate", dir, "--strict"}, "validate", "unknown option '--strict'"},
+      {{"validate", dir, "--strikt"}, "validate", "unknown option '--strikt'"},
+      {{"validate", dir, "-o", "yaml"},
+       "validate",
+       "--output \"yaml\" is not supported (text or json)"},
       {{"serve", "--tls-cert", "c", "--tls-key", "k"},
        "serve",
        "--sidecarsets PATH or --kubeconfig FILE is required outside a pod "
@@ -578,11 +508,14 @@ TEST_CASE("validate reports every problem, one per line") {
   CHECK(r.out == kCli + "/missing.yaml: no such file or directory\n");
   CHECK(r.err == "sidecarset-injector validate: 1 problem\n");
 
+  // An empty directory is a warning, not a problem.
   std::string empty = scratch("validate-empty");
   Run none = run({"validate", empty, kCli + "/sidecarsets"});
-  CHECK(none.status == 2);
-  CHECK(none.out == empty + ": no .yaml, .yml or .json files\n");
-  CHECK(none.err == "sidecarset-injector validate: 1 problem\n");
+  CHECK(none.status == 0);
+  CHECK(none.out == "warning: " + empty +
+                        ": no .yaml, .yml or .json files\n"
+                        "2 SidecarSets, 1 Namespace, 0 ControllerRevisions from 2 files: ok\n");
+  CHECK(none.err.empty());
 
   Run all = run({"validate", kCli + "/invalid"});
   CHECK(all.status == 2);

@@ -266,3 +266,42 @@ TEST_CASE("a zero interval never starts the thread") {
   CHECK(f.reports.empty());  // nothing polled; check_now still works on demand
   CHECK(reloader->check_now().outcome == Outcome::kReloaded);
 }
+
+TEST_CASE("a reload to an unserved apps.kruise.io version keeps the last good World") {
+  Fixture f("unserved-version");
+  auto reloader = f.start();
+  std::string text = sidecarset("beta");
+  text.replace(text.find("v1beta1"), 7, "v1");
+  replace_file(f.dir + "/b.yaml", text);
+  ReloadResult r = reloader->check_now();
+  CHECK(r.outcome == Outcome::kRejected);
+  CHECK(r.problems == std::vector<std::string>{
+                          f.dir + "/b.yaml: document 1: no matches for kind \"SidecarSet\" in "
+                                  "version \"apps.kruise.io/v1\""});
+  CHECK(f.names() == std::vector<std::string>{"alpha"});
+}
+
+TEST_CASE("a reload reports unknown fields as warnings, and rejects them when strict") {
+  Fixture f("unknown-fields");
+  std::string baseline = injector::fingerprint(f.paths);
+  auto loaded = injector::load_world(f.paths, 1);
+  REQUIRE(loaded.has_value());
+  f.holder = std::make_unique<injector::WorldHolder>(loaded->build.world);
+  Reloader lenient(f.paths, *f.holder, baseline, loaded->digest, {}, [](const ReloadResult&) {});
+  replace_file(f.dir + "/a.yaml", sidecarset("alpha") + "  selectr: {}\n");
+  ReloadResult r = lenient.check_now();
+  CHECK(r.outcome == Outcome::kReloaded);
+  CHECK(r.warnings ==
+        std::vector<std::string>{f.dir + "/a.yaml: document 1: sidecarset "
+                                         "\"alpha\": unknown field \"spec.selectr\""});
+
+  Reloader strict(f.paths, *f.holder, injector::fingerprint(f.paths), "", {},
+                  [](const ReloadResult&) {}, {.strict_fields = true});
+  replace_file(f.dir + "/a.yaml", sidecarset("alpha") + "  selectr: {app: x}\n");
+  ReloadResult rejected = strict.check_now();
+  CHECK(rejected.outcome == Outcome::kRejected);
+  CHECK(rejected.problems ==
+        std::vector<std::string>{f.dir + "/a.yaml: document 1: sidecarset \"alpha\": unknown field "
+                                         "\"spec.selectr\""});
+  CHECK(f.holder->get()->generation == 2);
+}

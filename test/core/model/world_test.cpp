@@ -6,6 +6,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "injector/model/hash.hpp"
 #include "injector/model/load.hpp"
 
 using injector::Json;
@@ -443,4 +444,114 @@ TEST_CASE("build_world never throws on mutated objects and never half-loads") {
   }
   CHECK(built > 0);
   CHECK(rejected > 0);
+}
+
+namespace {
+
+const char* kTypos = R"(apiVersion: apps.kruise.io/v1alpha1
+kind: SidecarSet
+metadata: {name: typos, labelz: {a: b}}
+spec:
+  namespace: ns-1
+  selectr: {matchLabels: {app: web}}
+  selector: {matchLabels: {app: web}, matchExpression: []}
+  containers:
+  - name: agent
+    image: agent:1
+    imagePullPolicyy: Always
+    volumeMount: [{name: logs, mountPath: /logs}]
+    volumeMounts: [{name: logs, mountPath: /logs, readonly: true}]
+  volumes: [{name: logs, emptyDir: {}, emptydir: {}}]
+  updateStrategy: {type: RollingUpdate, partitions: 1}
+  customVersion: v2
+  revisionHistoryLimit: 5
+  revisionHistoryLimit: 7
+)";
+
+std::vector<std::string> texts(const std::vector<injector::Problem>& problems) {
+  std::vector<std::string> out;
+  for (const auto& p : problems) {
+    out.push_back(p.to_string());
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("unknown and duplicate SidecarSet fields are warnings, or problems when strict") {
+  const std::vector<std::string> want = {
+      R"(f.yaml: document 1: sidecarset "typos": unknown field "metadata.labelz")",
+      R"(f.yaml: document 1: sidecarset "typos": unknown field "spec.selectr")",
+      R"(f.yaml: document 1: sidecarset "typos": unknown field "spec.selector.matchExpression")",
+      R"(f.yaml: document 1: sidecarset "typos": unknown field "spec.containers[0].imagePullPolicyy")",
+      R"(f.yaml: document 1: sidecarset "typos": unknown field "spec.containers[0].volumeMount")",
+      R"(f.yaml: document 1: sidecarset "typos": unknown field "spec.containers[0].volumeMounts[0].readonly")",
+      R"(f.yaml: document 1: sidecarset "typos": unknown field "spec.volumes[0].emptydir")",
+      R"(f.yaml: document 1: sidecarset "typos": unknown field "spec.updateStrategy.partitions")",
+      // v1alpha1 has `namespace` and no `customVersion`.
+      R"(f.yaml: document 1: sidecarset "typos": unknown field "spec.customVersion")",
+      R"(f.yaml: document 1: sidecarset "typos": duplicate field "spec.revisionHistoryLimit")",
+  };
+  auto warned = injector::build_world(docs_of(kTypos, "f.yaml"), 1);
+  REQUIRE(warned.has_value());
+  CHECK(warned->world->sidecarsets.size() == 1);
+  CHECK(texts(warned->warnings) == want);
+
+  auto strict = injector::build_world(docs_of(kTypos, "f.yaml"), 1, {.strict_fields = true});
+  REQUIRE_FALSE(strict.has_value());
+  CHECK(texts(strict.error()) == want);
+}
+
+TEST_CASE("apps.kruise.io kinds and versions that are not served are problems") {
+  const std::string ss = "metadata: {name: a}\nspec: {selector: {matchLabels: {app: web}}}\n";
+  CHECK(
+      problems_of("apiVersion: apps.kruise.io/v1\nkind: SidecarSet\n" + ss) ==
+      std::vector<std::string>{
+          R"(f.yaml: document 1: no matches for kind "SidecarSet" in version "apps.kruise.io/v1")"});
+  CHECK(
+      problems_of("apiVersion: apps.kruise.io/v1beta1\nkind: sidecarset\n" + ss) ==
+      std::vector<std::string>{
+          R"(f.yaml: document 1: no matches for kind "sidecarset" in version "apps.kruise.io/v1beta1")"});
+  CHECK(problems_of("apiVersion: apps/v1\nkind: SidecarSet\n" + ss) ==
+        std::vector<std::string>{
+            R"(f.yaml: document 1: no matches for kind "SidecarSet" in version "apps/v1")"});
+  // Other Kruise kinds of served versions, and other groups, are skipped with a note.
+  auto skipped = injector::build_world(
+      docs_of("apiVersion: apps.kruise.io/v1alpha1\nkind: CloneSet\nmetadata: {name: c}\n",
+              "f.yaml"),
+      1);
+  REQUIRE(skipped.has_value());
+  CHECK(skipped->notes ==
+        std::vector<std::string>{
+            "skipped kind CloneSet (apiVersion apps.kruise.io/v1alpha1) in f.yaml: document 1"});
+}
+
+TEST_CASE("two Namespaces of one name are a problem") {
+  CHECK(problems_of("apiVersion: v1\nkind: Namespace\nmetadata: {name: team}\n---\n"
+                    "apiVersion: v1\nkind: Namespace\nmetadata: {name: team, labels: {a: b}}\n") ==
+        std::vector<std::string>{"f.yaml: document 2: metadata.name: Duplicate value: Namespace "
+                                 "team is also defined in f.yaml: document 1"});
+}
+
+TEST_CASE("hash annotations that do not match the spec are kept, with a warning naming both") {
+  const char* text = R"(apiVersion: apps.kruise.io/v1beta1
+kind: SidecarSet
+metadata:
+  name: edited
+  annotations: {kruise.io/sidecarset-hash: old-hash}
+spec:
+  selector: {matchLabels: {app: web}}
+  containers: [{name: agent, image: agent:2}]
+)";
+  auto built = injector::build_world(docs_of(text, "f.yaml"), 1);
+  REQUIRE(built.has_value());
+  const auto& s = built->world->sidecarsets.at(0);
+  CHECK(s.hash == "old-hash");
+  // Only the hash that was given is checked; the other one is computed.
+  REQUIRE(built->warnings.size() == 1);
+  CHECK(built->warnings[0].field == "metadata.annotations[kruise.io/sidecarset-hash]");
+  CHECK(built->warnings[0].message ==
+        R"("old-hash" does not match the spec, whose hash is ")" +
+            injector::sidecarset_hash(s.object["spec"]) +
+            R"("; the annotation is used, as OpenKruise's pod webhook copies it)");
 }
