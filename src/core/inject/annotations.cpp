@@ -424,7 +424,14 @@ Result<void> patch_pod_metadata(Json& annotations, const Json& patches) {
       } else if (policy == "MergePatchJson") {
         const std::string origin = present ? annotations[key].get<std::string>() : "";
         if (origin.empty()) {
-          annotations[key] = value;  // verbatim, no normalisation (upstream)
+          // Upstream writes the value verbatim; a reinvoked review then merges it into itself,
+          // which prunes its nulls. Write what that settles on, or the value's own bytes when it
+          // means the same. A value that cannot merge into itself (`null`, a scalar) is written
+          // verbatim as upstream does; only a reinvoked review denies it, as upstream's would.
+          auto self = go_merge_patch(value, value);
+          auto settled = self ? go_merge_patch(*self, value) : self;
+          std::string result = settled ? std::move(*settled) : self ? std::move(*self) : value;
+          annotations[key] = same_json(value, result) ? value : std::move(result);
           continue;
         }
         auto merged = go_merge_patch(origin, value);

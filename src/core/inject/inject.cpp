@@ -7,7 +7,8 @@
 // (reinvocationPolicy IfNeeded):
 // - a hash-annotation entry that would change only its updateTimestamp keeps the old entry;
 // - a MergePatchJson that leaves the parsed value unchanged keeps the existing bytes, and one
-//   that changes it writes what the library settles on when merging again;
+//   that changes it (or is written onto an absent annotation) writes what the library settles on
+//   when merging again;
 // - an updateTimestamp within the zero second re-encodes as null at once;
 // - Partial keeps the candidate the pod already records instead of drawing again;
 // - resourcesPolicy also ignores the `-1`/`-2` names of matched hot sidecars as targets.
