@@ -1,6 +1,7 @@
 // Golden cases: fixtures/cases/<behaviour>/ holds hand-written `sidecarsets.yaml` and `pod.yaml`
 // (optional `namespace.txt` = request namespace, `seed.txt` = Partial seed) and the generated
-// `expected-patch.json` + `expected-pod.json`, or `expected-error.txt` for a denial. Each case
+// `expected-patch.json` + `expected-pod.json` (and `expected-warnings.txt` when the review warns),
+// or `expected-error.txt` for a denial. Each case
 // asserts the exact patch, that nlohmann's own JSON Patch (not ours) turns the pod into the
 // expected pod, and that reviewing the result again yields no ops. Expectations are rewritten
 // only with INJECTOR_UPDATE_GOLDEN=1 (then review the diff by hand). The loop follows
@@ -55,6 +56,15 @@ InjectOptions fixed_options(std::uint64_t seed) {
   return o;
 }
 
+// The warnings of an injection, one a line.
+std::string warning_lines(const Injection& injection) {
+  std::string out;
+  for (const auto& w : injection.warnings) {
+    out += w + "\n";
+  }
+  return out;
+}
+
 std::vector<fs::path> case_dirs() {
   std::vector<fs::path> dirs;
   for (const auto& e : fs::directory_iterator(fs::path(INJECTOR_SOURCE_DIR) / "fixtures/cases")) {
@@ -100,9 +110,13 @@ TEST_CASE("golden injection cases") {
         fs::remove(dir / "expected-error.txt");
         fs::remove(dir / "expected-patch.json");
         fs::remove(dir / "expected-pod.json");
+        fs::remove(dir / "expected-warnings.txt");
         if (result) {
           write_file(dir / "expected-patch.json", result->patch.dump(2) + "\n");
           write_file(dir / "expected-pod.json", result->pod.dump(2) + "\n");
+          if (!result->warnings.empty()) {
+            write_file(dir / "expected-warnings.txt", warning_lines(*result));
+          }
         } else {
           write_file(dir / "expected-error.txt", result.error().message + "\n");
         }
@@ -120,6 +134,9 @@ TEST_CASE("golden injection cases") {
       const Json expected_pod = Json::parse(read_file(dir / "expected-pod.json"));
       CHECK(result->patch.dump(2) == expected_patch.dump(2));
       CHECK(plain(result->pod) == plain(expected_pod));
+      if (fs::exists(dir / "expected-warnings.txt")) {
+        CHECK(warning_lines(*result) == read_file(dir / "expected-warnings.txt"));
+      }
 
       // nlohmann's own RFC 6902 implementation must agree with our patch.
       CHECK(plain(pod.patch(result->patch)) == plain(expected_pod));
