@@ -14,7 +14,9 @@
 //    an app container named like a sidecar (or a hot pair's `-1`/`-2`) is replaced in place and
 //    stops being a share/transfer source, so upstream is not idempotent there either;
 // 3. what we add passes the Pod checks of kube-apiserver (fuzz::pod_problems): a pod that passed
-//    them before injection still passes them after.
+//    them before injection still passes them after;
+// 4. a pod without app containers (spec.containers absent, null or empty, or a container that is
+//    not an object with a name) is never mutated.
 
 #include <cstddef>
 #include <cstdint>
@@ -26,6 +28,7 @@
 
 #include "fuzz_support.hpp"
 #include "injector/inject/inject.hpp"
+#include "injector/inject/pod_shape.hpp"
 #include "injector/model/load.hpp"
 #include "injector/patch/json_patch.hpp"
 
@@ -342,6 +345,9 @@ void check(const injector::World& world, const Json& pod, std::uint64_t seed,
   }
   if (result->patch.empty()) {
     return;
+  }
+  if (!injector::no_app_containers(pod).empty()) {
+    fuzz::violated(kTarget, "a pod without app containers is mutated", input);
   }
   if (fuzz::pod_problems(pod).empty()) {
     if (const auto problems = fuzz::pod_problems(result->pod); !problems.empty()) {
