@@ -30,6 +30,11 @@ asan: setup
 	@cmake --preset asan >/dev/null && cmake --build --preset asan -j $(JOBS)
 	@cd build/asan && ctest --output-on-failure -j $(JOBS)
 
+# ThreadSanitizer over the threaded parts: the HTTPS server, the file reloader and the informers.
+tsan: setup
+	@cmake --preset tsan >/dev/null && cmake --build --preset tsan -j $(JOBS)
+	@ctest --preset tsan -j $(JOBS)
+
 # Coverage-guided fuzzing of one target (test/fuzz/<TARGET>.cpp) with libFuzzer + ASan + UBSan
 # (clang 16, installed by SETUP_FUZZ=1). Mutates a scratch copy of the committed corpus, niced and
 # bounded; new inputs land in build/fuzz/corpus/<TARGET>, crashes in build/fuzz/artifacts/.
