@@ -27,7 +27,8 @@ struct HttpReviewRequest {
 struct ReviewLog {
   std::string uid;
   std::string namespace_name;
-  std::string pod_name;  // name, or generateName when the pod has no name yet
+  std::string pod_name;    // name, or generateName when the pod has no name yet
+  std::string sidecarset;  // the SidecarSet reviewed by a SidecarSet webhook, "" for pods
   std::string operation;
   std::vector<std::string> matched;
   std::size_t ops = 0;
@@ -46,5 +47,18 @@ struct ReviewOutcome {
 /// every input, however broken, gets a well-formed answer.
 ReviewOutcome review(const World& world, const HttpReviewRequest& request,
                      const InjectOptions& options);
+
+/// The SidecarSet webhooks OpenKruise serves for its own objects.
+enum class SidecarSetWebhook {
+  kMutate,    // msidecarset: defaults and hash annotations as a JSONPatch
+  kValidate,  // vsidecarset: §6, against the SidecarSets and ControllerRevisions of the World
+};
+
+/// The same pipeline for a SidecarSet review: decode, mutate_sidecarset or
+/// validate_sidecarset_admission, encode; transport failures answered exactly as review() does.
+/// `world` may be null (no World yet): mutation needs none, validation then holds no other
+/// SidecarSets or ControllerRevisions.
+ReviewOutcome review_sidecarset(SidecarSetWebhook webhook, const World* world,
+                                const HttpReviewRequest& request);
 
 }  // namespace injector

@@ -10,6 +10,8 @@
 
 #include "injector/review.hpp"
 
+#include "injector/admission/sidecarset.hpp"
+
 namespace injector {
 
 namespace {
@@ -195,10 +197,10 @@ ReviewOutcome respond(const World& world, const AdmissionRequest& request,
   return answer(request.version, response, std::move(log));
 }
 
-}  // namespace
-
-ReviewOutcome review(const World& world, const HttpReviewRequest& request,
-                     const InjectOptions& options) {
+// The envelope every webhook shares: size limit, media type, decoding, and a review for every
+// failure. `respond` answers a decoded request.
+template <class Respond>
+ReviewOutcome serve(const HttpReviewRequest& request, Respond&& respond) {
   try {
     if (request.body_too_large) {
       // The body was cut at the edge's limit, so nothing in it can be trusted or read.
@@ -224,7 +226,7 @@ ReviewOutcome review(const World& world, const HttpReviewRequest& request,
       return transport_failure(decoded.error());
     }
     try {
-      return respond(world, *decoded, options);
+      return respond(*decoded);
     } catch (const std::exception& e) {
       // A bug below must still answer this uid, so the API server reports our message.
       ReviewLog log;
@@ -247,6 +249,38 @@ ReviewOutcome review(const World& world, const HttpReviewRequest& request,
     out.log.message = "internal error";
     return out;
   }
+}
+
+ReviewOutcome respond_sidecarset(SidecarSetWebhook webhook, const World* world,
+                                 const AdmissionRequest& request) {
+  static const World kEmpty;
+  SidecarSetDecision decision =
+      webhook == SidecarSetWebhook::kMutate
+          ? mutate_sidecarset(request)
+          : validate_sidecarset_admission(world != nullptr ? *world : kEmpty, request);
+  ReviewLog log;
+  log.uid = request.uid;
+  log.sidecarset = std::move(decision.name);
+  log.operation = request.operation;
+  log.ops = decision.ops;
+  log.outcome = std::move(decision.outcome);
+  log.message = std::move(decision.message);
+  return answer(request.version, decision.response, std::move(log));
+}
+
+}  // namespace
+
+ReviewOutcome review(const World& world, const HttpReviewRequest& request,
+                     const InjectOptions& options) {
+  return serve(request,
+               [&](const AdmissionRequest& decoded) { return respond(world, decoded, options); });
+}
+
+ReviewOutcome review_sidecarset(SidecarSetWebhook webhook, const World* world,
+                                const HttpReviewRequest& request) {
+  return serve(request, [&](const AdmissionRequest& decoded) {
+    return respond_sidecarset(webhook, world, decoded);
+  });
 }
 
 }  // namespace injector

@@ -23,13 +23,23 @@ struct FieldProblem {
 /// Finds another loaded SidecarSet object by name (nullptr when absent); used for canary bases.
 using SidecarSetLookup = std::function<const Json*(std::string_view name)>;
 
+/// Why `spec.injectionStrategy.revision` of `sidecarset` names no ControllerRevision held, as
+/// Go's error text (`controllerrevisions.apps "x" not found`); "" when it resolves.
+using RevisionResolver = std::function<std::string(const Json& sidecarset)>;
+
 /// Rules 1-13 of §6 for one SidecarSet (wrong JSON shapes first: when the object could not be
 /// decoded into the Go types, only those problems are returned). Not checked here: the
-/// patchPodMetadata whitelist (no kruise-configuration ConfigMap offline), the resolvability of
-/// injectionStrategy.revision (per pod), and UPDATE-only rules. Adds the hot-upgrade rule: a
-/// HotUpgrade container needs `hotUpgradeEmptyImage`.
+/// patchPodMetadata whitelist (no kruise-configuration ConfigMap offline) and UPDATE-only rules.
+/// The resolvability of injectionStrategy.revision is checked only with a `resolver` (admission;
+/// files resolve it per pod). Adds the hot-upgrade rule: a HotUpgrade container needs
+/// `hotUpgradeEmptyImage`.
 std::vector<FieldProblem> validate_sidecarset(const Json& sidecarset,
-                                              const SidecarSetLookup& lookup);
+                                              const SidecarSetLookup& lookup,
+                                              const RevisionResolver& resolver = {});
+
+/// Only the JSON-shape part of validate_sidecarset: what Go's decoder would refuse (a string
+/// where containers are expected, ...). Empty when the object decodes.
+std::vector<FieldProblem> check_sidecarset_shape(const Json& sidecarset);
 
 /// Rule 14 for every SidecarSet of `sidecarsets` (all already valid by rules 1-13) against all the
 /// others: container/initContainer names, differing same-name volumes and Overwrite annotation
@@ -43,6 +53,12 @@ std::vector<std::vector<FieldProblem>> validate_conflicts(
 /// ones. Result[i] holds the problems of sidecarsets[i]; empty means accepted (and the ones after
 /// it are checked against it). Same messages as validate_conflicts; the SidecarSet named in a
 /// message is the earliest accepted one it conflicts with.
+/// Rule 14 for one SidecarSet being admitted against the ones already held (`others`; one with
+/// the same name, the object's older self on UPDATE, is never compared). Same messages as
+/// validate_conflicts.
+std::vector<FieldProblem> validate_conflicts_with(const Json& sidecarset,
+                                                  const std::vector<const Json*>& others);
+
 std::vector<std::vector<FieldProblem>> validate_conflicts_in_order(
     const std::vector<const Json*>& sidecarsets);
 

@@ -24,7 +24,8 @@ struct AdmissionRequest {
   std::string namespace_name;
   std::string operation;  // CREATE, UPDATE, DELETE, CONNECT
   bool dry_run = false;
-  Json object;  // null when absent
+  Json object;      // null when absent
+  Json old_object;  // null when absent (CREATE sends null)
 };
 
 struct AdmissionResponse {

@@ -194,6 +194,9 @@ std::vector<std::pair<std::string, Json>> review_log_fields(const ReviewLog& log
       {"latency_us", latency.count()},
       {"outcome", log.outcome},
   };
+  if (!log.sidecarset.empty()) {
+    fields.emplace_back("sidecarset", log.sidecarset);
+  }
   if (!log.message.empty()) {
     fields.emplace_back("message", log.message);
   }

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <random>
 #include <utility>
 
@@ -101,16 +102,61 @@ HttpReply pod_review(Server::Impl& server, const HttpRequest& request, std::stri
   return reply;
 }
 
+// OpenKruise serves both versions on /mutate-apps-kruise-io-sidecarset and picks by the
+// request's resource version; the versioned paths do the same (a webhook registered for one
+// version may still receive the other).
+std::optional<SidecarSetWebhook> sidecarset_webhook(std::string_view path) {
+  if (path == "/mutate-apps-kruise-io-v1alpha1-sidecarset" ||
+      path == "/mutate-apps-kruise-io-v1beta1-sidecarset" ||
+      path == "/mutate-apps-kruise-io-sidecarset") {
+    return SidecarSetWebhook::kMutate;
+  }
+  if (path == "/validate-apps-kruise-io-sidecarset") {
+    return SidecarSetWebhook::kValidate;
+  }
+  return std::nullopt;
+}
+
+HttpReply sidecarset_review(Server::Impl& server, SidecarSetWebhook webhook,
+                            const HttpRequest& request, std::string_view body, bool too_large) {
+  const auto world = server.worlds.get();
+  if (!world && webhook == SidecarSetWebhook::kValidate) {
+    // Without a World the conflicts with other SidecarSets (rule 14) cannot be checked; as for
+    // pods, a 503 leaves the decision to failurePolicy. Defaulting needs no World.
+    return text(http::status::service_unavailable, "no SidecarSets loaded\n");
+  }
+  const auto content_type = to_view(request[http::field::content_type]);
+  const auto started = std::chrono::steady_clock::now();
+  auto outcome =
+      review_sidecarset(webhook, world.get(), HttpReviewRequest{content_type, body, too_large});
+  log_review(outcome.log, std::chrono::duration_cast<std::chrono::microseconds>(
+                              std::chrono::steady_clock::now() - started));
+  HttpReply reply;
+  reply.status = static_cast<http::status>(outcome.http_status);
+  reply.content_type = std::move(outcome.content_type);
+  reply.body = std::move(outcome.body);
+  return reply;
+}
+
+HttpReply any_review(Server::Impl& server, const HttpRequest& request, std::string_view body,
+                     bool too_large) {
+  const auto target = to_view(request.target());
+  if (auto webhook = sidecarset_webhook(target.substr(0, target.find('?')))) {
+    return sidecarset_review(server, *webhook, request, body, too_large);
+  }
+  return pod_review(server, request, body, too_large);
+}
+
 }  // namespace
 
 HttpReply route(Server::Impl& server, const HttpRequest& request) {
   const auto target = to_view(request.target());
   const auto path = target.substr(0, target.find('?'));  // the API server adds ?timeout=10s
-  if (path == "/mutate-pod") {
+  if (path == "/mutate-pod" || sidecarset_webhook(path)) {
     if (request.method() != http::verb::post) {
       return method_not_allowed("POST");
     }
-    return pod_review(server, request, request.body(), false);
+    return any_review(server, request, request.body(), false);
   }
   if (path == "/healthz" || path == "/readyz") {
     if (request.method() != http::verb::get) {
@@ -126,7 +172,7 @@ HttpReply route(Server::Impl& server, const HttpRequest& request) {
 
 HttpReply oversize_reply(Server::Impl& server, const HttpRequest& request,
                          std::string_view prefix) {
-  return pod_review(server, request, prefix, true);
+  return any_review(server, request, prefix, true);
 }
 
 }  // namespace injector

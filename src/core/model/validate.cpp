@@ -1107,7 +1107,8 @@ void validate_canary(Sink& sink, const Json& ss, const SidecarSetLookup& lookup)
   }
 }
 
-void validate_injection_strategy(Sink& sink, const Json& spec) {
+void validate_injection_strategy(Sink& sink, const Json& ss, const RevisionResolver& resolver) {
+  const Json& spec = member(ss, "spec");
   const Json& revision = member(member(spec, "injectionStrategy"), "revision");
   if (!revision.is_object()) {
     return;
@@ -1115,8 +1116,15 @@ void validate_injection_strategy(Sink& sink, const Json& spec) {
   const std::string f = "spec.injectionStrategy.revision";
   if (!has(revision, "revisionName") && !has(revision, "customVersion")) {
     sink.invalid(f, revision, "revisionName and customVersion cannot be empty simultaneously");
+  } else if (resolver) {
+    // Upstream reports the restored SidecarSet as the bad value, nil when not found, under the
+    // path `revision` (validateSidecarSetInjectionStrategy).
+    if (const std::string why = resolver(ss); !why.empty()) {
+      sink.add("revision",
+               "Invalid value: \"null\": Cannot find specific ControllerRevision, err: " + why);
+    }
   }
-  // The ControllerRevision itself is resolved per pod (it may come from another source).
+  // Without a resolver the ControllerRevision is resolved per pod (files).
   const std::string policy = member_string(revision, "policy");
   if (!policy.empty() && policy != "Always" && policy != "Partial") {
     sink.invalid(f + ".policy", policy,
@@ -1126,7 +1134,14 @@ void validate_injection_strategy(Sink& sink, const Json& spec) {
 
 }  // namespace
 
-std::vector<FieldProblem> validate_sidecarset(const Json& ss, const SidecarSetLookup& lookup) {
+std::vector<FieldProblem> check_sidecarset_shape(const Json& ss) {
+  Sink sink;
+  check_shape(sink, ss);
+  return sink.out;
+}
+
+std::vector<FieldProblem> validate_sidecarset(const Json& ss, const SidecarSetLookup& lookup,
+                                              const RevisionResolver& resolver) {
   Sink sink;
   check_shape(sink, ss);
   if (!sink.out.empty()) {
@@ -1152,7 +1167,7 @@ std::vector<FieldProblem> validate_sidecarset(const Json& ss, const SidecarSetLo
   if (has(spec, "namespaceSelector")) {
     validate_selector(sink, member(spec, "namespaceSelector"), "spec.namespaceSelector");
   }
-  validate_injection_strategy(sink, spec);
+  validate_injection_strategy(sink, ss, resolver);
   validate_update_strategy(sink, member(spec, "updateStrategy"));
   validate_volumes(sink, list(spec, "volumes"));
   validate_containers(sink, spec);
@@ -1390,6 +1405,24 @@ std::vector<std::vector<FieldProblem>> validate_conflicts(
     out[i] = checker.problems_of(i);
   }
   return out;
+}
+
+std::vector<FieldProblem> validate_conflicts_with(const Json& sidecarset,
+                                                  const std::vector<const Json*>& others) {
+  const std::string name = member_string(member(sidecarset, "metadata"), "name");
+  std::vector<const Json*> sets;
+  sets.reserve(others.size() + 1);
+  for (const Json* other : others) {
+    if (member_string(member(*other, "metadata"), "name") != name) {
+      sets.push_back(other);
+    }
+  }
+  sets.push_back(&sidecarset);
+  ConflictChecker checker(sets);
+  for (std::size_t i = 0; i + 1 < sets.size(); ++i) {
+    checker.add(i);
+  }
+  return checker.problems_of(sets.size() - 1);
 }
 
 std::vector<std::vector<FieldProblem>> validate_conflicts_in_order(

@@ -139,6 +139,9 @@ std::optional<std::string> read_request_fields(Json& request, AdmissionRequest& 
   if (const auto it = request.find("object"); it != request.end()) {
     out.object = std::move(*it);
   }
+  if (const auto it = request.find("oldObject"); it != request.end()) {
+    out.old_object = std::move(*it);
+  }
   return std::nullopt;
 }
 
