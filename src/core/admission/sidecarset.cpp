@@ -34,9 +34,9 @@ std::optional<SidecarSetDecision> screen_sidecarset_request(const AdmissionReque
     if (!group.empty()) {
       name += "." + group;
     }
-    out = decided(allowed(request.uid), "skipped",
-                  "only sidecarsets.apps.kruise.io are admitted here: resource " +
-                      quote_value(name));
+    out =
+        decided(allowed(request.uid), "skipped",
+                "only sidecarsets.apps.kruise.io are admitted here: resource " + quote_value(name));
   } else if (!request.sub_resource.empty()) {
     out = decided(allowed(request.uid), "skipped",
                   "only sidecarsets.apps.kruise.io are admitted here: subresource " +
@@ -44,9 +44,9 @@ std::optional<SidecarSetDecision> screen_sidecarset_request(const AdmissionReque
   } else if (request.operation != "CREATE" && request.operation != "UPDATE") {
     // The webhooks register for create and update; a DELETE or CONNECT sent anyway changes
     // nothing that could be checked.
-    out = decided(allowed(request.uid), "skipped",
-                  "only CREATE and UPDATE are admitted: operation " +
-                      quote_value(request.operation));
+    out =
+        decided(allowed(request.uid), "skipped",
+                "only CREATE and UPDATE are admitted: operation " + quote_value(request.operation));
   } else if (version != "v1alpha1" && version != "v1beta1") {
     // Upstream's handlers switch on the resource version and answer this for any other.
     out = decided(errored(request.uid, 400, "unsupported version: " + version), "error",

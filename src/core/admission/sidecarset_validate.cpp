@@ -65,10 +65,9 @@ std::vector<FieldProblem> validate_sidecarset_update(const Json& updated, const 
     const std::string old_base =
         member_string(member(member(old, "metadata"), "annotations"), kCanaryBaseAnnotation);
     if (old_base != base) {
-      out.push_back(FieldProblem{
-          "metadata.annotations[" + std::string(kCanaryBaseAnnotation) + "]",
-          "Invalid value: " + quote_value(base) + ": annotations[" +
-              std::string(kCanaryBaseAnnotation) + "] is immutable"});
+      out.push_back(FieldProblem{"metadata.annotations[" + std::string(kCanaryBaseAnnotation) + "]",
+                                 "Invalid value: " + quote_value(base) + ": annotations[" +
+                                     std::string(kCanaryBaseAnnotation) + "] is immutable"});
     }
   }
   // validateSidecarContainerConflict: containers only (not initContainers), upstream's paths.
@@ -88,9 +87,9 @@ std::vector<FieldProblem> validate_sidecarset_update(const Json& updated, const 
     const std::string name = member_string(c, "name");
     const auto it = old_types.find(name);
     if (it == old_types.end()) {
-      out.push_back(FieldProblem{"spec.containers.name", "Invalid value: " + quote_value(name) +
-                                                             ": container " + name +
-                                                             " is not found"});
+      out.push_back(FieldProblem{
+          "spec.containers.name",
+          "Invalid value: " + quote_value(name) + ": container " + name + " is not found"});
     } else if (!it->second.empty() &&
                member_string(member(c, "upgradeStrategy"), "upgradeType") != it->second) {
       out.push_back(FieldProblem{"spec.containers.upgradeStrategy.upgradeType",

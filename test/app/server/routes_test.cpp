@@ -147,8 +147,7 @@ TEST_CASE("SidecarSets are defaulted and hashed on OpenKruise's mutating paths")
       CHECK(stored["spec"]["containers"][0]["podInjectPolicy"] == "BeforeAppContainer");
       const Json& annotations = stored["metadata"]["annotations"];
       CHECK(annotations["kruise.io/sidecarset-hash"].get<std::string>().size() == 64);
-      CHECK(annotations["kruise.io/sidecarset-hash-without-image"].get<std::string>().size() ==
-            64);
+      CHECK(annotations["kruise.io/sidecarset-hash-without-image"].get<std::string>().size() == 64);
       // What the user wrote stays as written (v1alpha1 keeps its namespace field).
       CHECK(stored["metadata"]["name"] == object["metadata"]["name"]);
       CHECK(stored["spec"]["selector"] == object["spec"]["selector"]);
@@ -161,8 +160,9 @@ TEST_CASE("validation runs on the mutated SidecarSet against the ones the server
   RunningServer server(held_world());
   const Json review = Json::parse(fixture("create-v1beta1.json"));
   Json mutated = review;
-  mutated["request"]["object"] = apply_answer(
-      review["request"]["object"], post(server, "/mutate-apps-kruise-io-v1beta1-sidecarset", review));
+  mutated["request"]["object"] =
+      apply_answer(review["request"]["object"],
+                   post(server, "/mutate-apps-kruise-io-v1beta1-sidecarset", review));
 
   SECTION("accepted") {
     const Json response = post(server, "/validate-apps-kruise-io-sidecarset", mutated);
@@ -239,8 +239,7 @@ TEST_CASE("SidecarSet paths: methods, no World, and transport failures") {
   }
   SECTION("an empty body gets a 400 review") {
     RunningServer server(held_world());
-    auto res =
-        server.client()->Post("/validate-apps-kruise-io-sidecarset", "", "application/json");
+    auto res = server.client()->Post("/validate-apps-kruise-io-sidecarset", "", "application/json");
     REQUIRE(res);
     CHECK(res->status == 400);
     CHECK(Json::parse(res->body)["response"]["status"]["message"] == "request body is empty");

@@ -56,8 +56,10 @@ TEST_CASE("CREATE of a v1beta1 SidecarSet gets its defaults and hashes as a mini
   // Only what defaulting adds: nothing the user wrote is replaced or removed.
   CHECK(d.response.patch == Json::parse(R"([
     {"op":"add","path":"/metadata/annotations","value":{
-      "kruise.io/sidecarset-hash":")" + std::string(kHash) + R"(",
-      "kruise.io/sidecarset-hash-without-image":")" + kHashWithoutImage + R"("}},
+      "kruise.io/sidecarset-hash":")" + std::string(kHash) +
+                                        R"(",
+      "kruise.io/sidecarset-hash-without-image":")" +
+                                        kHashWithoutImage + R"("}},
     {"op":"add","path":"/spec/containers/0/podInjectPolicy","value":"BeforeAppContainer"},
     {"op":"add","path":"/spec/containers/0/upgradeStrategy","value":{"upgradeType":"ColdUpgrade"}},
     {"op":"add","path":"/spec/containers/0/shareVolumePolicy","value":{"type":"disabled"}},
@@ -149,8 +151,8 @@ TEST_CASE("requests the mutating webhook does not act on, and its errors") {
        "unsupported version: v2"},
       {"no object", request("CREATE", "v1beta1", nullptr), "error", 400,
        "request.object is missing"},
-      {"an object that is not an object", request("CREATE", "v1beta1", Json::array()), "error",
-       400, "request.object must be a JSON object"},
+      {"an object that is not an object", request("CREATE", "v1beta1", Json::array()), "error", 400,
+       "request.object must be a JSON object"},
       {"an object Go could not decode",
        request("CREATE", "v1beta1",
                Json::parse(R"({"metadata":{"name":"x"},"spec":{"containers":"agent",

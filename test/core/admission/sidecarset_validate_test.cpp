@@ -79,10 +79,11 @@ data:
 Json sidecarset(const std::string& name, const std::string& extra_spec_json = "",
                 const std::string& container = "tracer") {
   Json ss = Json::parse(R"({"apiVersion":"apps.kruise.io/v1beta1","kind":"SidecarSet",
-    "metadata":{"name":")" + name + R"("},
+    "metadata":{"name":")" +
+                        name + R"("},
     "spec":{"selector":{"matchLabels":{"app":"web"}},
-            "containers":[{"name":")" + container + R"(","image":"tracer:1.0"}])" +
-                         extra_spec_json + "}}");
+            "containers":[{"name":")" +
+                        container + R"(","image":"tracer:1.0"}])" + extra_spec_json + "}}");
   injector::default_sidecarset(ss);
   return ss;
 }
@@ -136,8 +137,7 @@ TEST_CASE("SidecarSet validation answers as vsidecarset") {
   canary_of_canary["metadata"]["annotations"]["apps.kruise.io/sidecarset-base"] = "mesh";
 
   const std::vector<Case> cases = {
-      {"a valid SidecarSet", request("CREATE", sidecarset("tracing")), 0,
-       "allowed to be admitted"},
+      {"a valid SidecarSet", request("CREATE", sidecarset("tracing")), 0, "allowed to be admitted"},
       {"no selector", request("CREATE", without_selector), 500,
        "spec.selector: Required value: no selector defined for SidecarSet"},
       {"several problems in one message", request("CREATE", two_problems), 500,
@@ -148,25 +148,29 @@ TEST_CASE("SidecarSet validation answers as vsidecarset") {
        request("CREATE", sidecarset("tracing", "", "agent")), 500,
        "spec.containers[0].name: container agent already exist in logging"},
       {"the same volume name with another definition",
-       request("CREATE", sidecarset("tracing", R"(,"volumes":[{"name":"logs","hostPath":{"path":"/var/log"}}])")),
+       request(
+           "CREATE",
+           sidecarset("tracing", R"(,"volumes":[{"name":"logs","hostPath":{"path":"/var/log"}}])")),
        500, "spec.volumes[0]: volume logs is in conflict with sidecarset logging"},
       {"the same volume with the same definition is shared",
-       request("CREATE", sidecarset("tracing", R"(,"volumes":[{"name":"logs","emptyDir":{}}])")),
-       0, "allowed to be admitted"},
+       request("CREATE", sidecarset("tracing", R"(,"volumes":[{"name":"logs","emptyDir":{}}])")), 0,
+       "allowed to be admitted"},
       {"v1alpha1 is converted first: its namespace keeps it away from shop",
        request("CREATE", v1alpha1, nullptr, "v1alpha1"), 0, "allowed to be admitted"},
       {"UPDATE of a held SidecarSet is not compared with its older self",
-       request("UPDATE", sidecarset("logging", "", "agent"), sidecarset("logging", "", "agent")),
-       0, "allowed to be admitted"},
+       request("UPDATE", sidecarset("logging", "", "agent"), sidecarset("logging", "", "agent")), 0,
+       "allowed to be admitted"},
       {"a revisionName no ControllerRevision has",
-       request("CREATE", sidecarset("tracing",
-                                    R"(,"injectionStrategy":{"revision":{"revisionName":"tracing-zzz"}})")),
+       request("CREATE",
+               sidecarset("tracing",
+                          R"(,"injectionStrategy":{"revision":{"revisionName":"tracing-zzz"}})")),
        500,
        "revision: Invalid value: \"null\": Cannot find specific ControllerRevision, err: "
        "controllerrevisions.apps \"tracing-zzz\" not found"},
       {"a revisionName held",
-       request("CREATE", sidecarset("tracing",
-                                    R"(,"injectionStrategy":{"revision":{"revisionName":"tracing-abc"}})")),
+       request("CREATE",
+               sidecarset("tracing",
+                          R"(,"injectionStrategy":{"revision":{"revisionName":"tracing-abc"}})")),
        0, "allowed to be admitted"},
       {"a customVersion no revision of this SidecarSet carries",
        request("CREATE", sidecarset("tracing",
@@ -193,8 +197,8 @@ TEST_CASE("SidecarSet validation answers as vsidecarset") {
        request("UPDATE", sidecarset("tracing"), Json::parse(R"({"spec":{"containers":7}})")), 400,
        "oldObject.spec.containers: must be an array"},
       {"an object Go could not decode",
-       request("CREATE", Json::parse(R"({"metadata":{"name":"x"},"spec":{"selector":[]}})")),
-       400, "spec.selector: must be an object"},
+       request("CREATE", Json::parse(R"({"metadata":{"name":"x"},"spec":{"selector":[]}})")), 400,
+       "spec.selector: must be an object"},
       {"DELETE is allowed", request("DELETE", nullptr), 0, ""},
   };
   for (const auto& c : cases) {
@@ -231,8 +235,7 @@ TEST_CASE("UPDATE-only rules against the old object") {
       {"a renamed container",
        sidecarset("tracing", "", "tracer2"),
        sidecarset("tracing"),
-       {{"spec.containers.name",
-         "Invalid value: \"tracer2\": container tracer2 is not found"}}},
+       {{"spec.containers.name", "Invalid value: \"tracer2\": container tracer2 is not found"}}},
       {"upgradeType changed",
        hot,
        sidecarset("tracing"),
