@@ -22,7 +22,8 @@ xargs "$out/yamlref" <"$out/corpus.txt" >"$out/reference.tsv"
 
 for format in yaml json; do
   "$injector" inject --sidecarsets fixtures/yaml/openkruise/sidecarset-basic.yaml \
-    -f fixtures/yaml/roundtrip/pod.yaml -o "$format" >"$out/roundtrip.$format"
+    -f fixtures/yaml/roundtrip/pod.yaml -o "$format" --now 2024-01-02T03:04:05Z --seed 1 \
+    >"$out/roundtrip.$format"
 done
 # Kubernetes' reading of our YAML, checked against our JSON (read exactly, as JSON).
 "$out/yamlref" "$out/roundtrip.yaml" | sed "s|^$out/roundtrip.yaml\t|$out/roundtrip.json\t|" \

@@ -16,6 +16,10 @@ namespace injector {
 /// RFC 3339 UTC with second precision, as metav1.Time marshals: `2024-01-02T03:04:05Z`.
 std::string rfc3339_utc(std::chrono::system_clock::time_point t);
 
+/// An RFC 3339 time as Go's time.Parse(time.RFC3339) reads it (offsets applied), to whole
+/// seconds; nullopt when Go fails or for the zero instant.
+std::optional<std::chrono::system_clock::time_point> parse_rfc3339(std::string_view text);
+
 /// One entry of kruise.io/sidecarset-hash(-without-image): sidecarcontrol.SidecarSetUpgradeSpec.
 struct UpgradeSpec {
   Json update_timestamp;  // a string, or null (Go's zero metav1.Time)

@@ -28,12 +28,15 @@ Commands:
   validate   Check SidecarSet manifests and report every problem
 
 SidecarSet sources (PATH): a file, or a directory whose .yaml, .yml and .json files are read in
-name order (not recursively; names starting with '.' are skipped, so a mounted ConfigMap works).
-A file may hold several documents: SidecarSets (apps.kruise.io/v1alpha1 or v1beta1), Namespaces
-(their labels feed namespaceSelector) and ControllerRevisions (for injectionStrategy.revision).
+name order (recursively with -R, except for serve; names starting with '.' are skipped, so a
+mounted ConfigMap works). A file may hold several documents: SidecarSets (apps.kruise.io/v1alpha1
+or v1beta1), Namespaces (their labels feed namespaceSelector) and ControllerRevisions (for
+injectionStrategy.revision). YAML is read as kubectl reads it (YAML 1.1: 0400 is 256, on is
+true). Options take `--name value`, `--name=value` and `-f=x`.
 
-Exit status: 0 success, 1 the pod would be denied (inject), 2 usage error, invalid SidecarSets or
-startup failure.
+Exit status: 0 success, 1 the pod would be denied (inject, review), 2 usage error, unreadable
+input, invalid SidecarSets or startup failure, 3 review answered a malformed request with an
+error. Each command's --help lists its own.
 
 Run 'sidecarset-injector <command> --help' for the options of a command.
 )";

@@ -4,6 +4,8 @@
 #include <cerrno>
 #include <charconv>
 #include <chrono>
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -11,6 +13,7 @@
 #include <system_error>
 #include <utility>
 
+#include "injector/inject/annotations.hpp"
 #include "injector/model/load.hpp"
 #include "sources/sources.hpp"
 
@@ -45,9 +48,37 @@ int usage_error(std::ostream& err, std::string_view command, std::string_view me
 
 // Parses `args` (after the command name). Unknown options are reported by us rather than by
 // cxxopts so that the message names the option exactly as typed.
+// kubectl's habits that cxxopts does not have: `-f=x` (cxxopts would take "=x"), and several
+// PATHs after one --sidecarsets (`--sidecarsets a.yaml b/`), which become repeated options.
+std::vector<std::string> normalize(const std::vector<std::string>& args) {
+  std::vector<std::string> out;
+  bool paths = false;
+  for (const std::string& a : args) {
+    if (a.size() > 3 && a[0] == '-' && a[1] != '-' && a[2] == '=') {
+      out.push_back(a.substr(0, 2));
+      out.push_back(a.substr(3));
+      paths = false;
+      continue;
+    }
+    if (a == "--sidecarsets") {
+      out.push_back(a);
+      paths = true;
+      continue;
+    }
+    if (paths && out.back() != "--sidecarsets" && (a.empty() || a[0] != '-')) {
+      out.push_back("--sidecarsets");
+    } else if (!a.empty() && a[0] == '-') {
+      paths = a.starts_with("--sidecarsets=");
+    }
+    out.push_back(a);
+  }
+  return out;
+}
+
 std::expected<Parsed, std::string> parse(cxxopts::Options& options,
-                                         const std::vector<std::string>& args) {
+                                         const std::vector<std::string>& raw_args) {
   options.allow_unrecognised_options();
+  const std::vector<std::string> args = normalize(raw_args);
   std::vector<const char*> argv;
   argv.push_back(kProgram.data());
   for (const std::string& a : args) {
@@ -101,6 +132,10 @@ std::expected<std::string, std::string> read_input(const std::string& file, std:
   if (file == "-") {
     return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
   }
+  std::error_code dir_ec;
+  if (std::filesystem::is_directory(file, dir_ec)) {
+    return std::unexpected(file + ": cannot read: is a directory");
+  }
   std::ifstream f(file, std::ios::binary);
   if (!f) {
     std::error_code ec(errno, std::generic_category());
@@ -110,13 +145,18 @@ std::expected<std::string, std::string> read_input(const std::string& file, std:
     }
     return std::unexpected(file + ": cannot read: " + reason);
   }
-  return std::string(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
+  try {
+    return std::string(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
+  } catch (const std::exception&) {
+    return std::unexpected(file + ": cannot read: input/output error");
+  }
 }
 
 // Loads the SidecarSets of an offline command; prints every problem on failure.
 std::shared_ptr<const World> load_or_report(const std::vector<std::string>& paths,
-                                            std::ostream& err, BuildOptions options) {
-  auto loaded = load_world(paths, 1, options);
+                                            std::ostream& err, BuildOptions options,
+                                            bool recursive) {
+  auto loaded = load_world(paths, 1, options, recursive);
   if (!loaded) {
     for (const std::string& problem : loaded.error()) {
       err << problem << '\n';
@@ -137,8 +177,30 @@ std::uint64_t seed_or_random(std::optional<std::uint64_t> seed) {
   return (std::uint64_t{rd()} << 32) | rd();
 }
 
-InjectOptions inject_options(std::optional<std::uint64_t> seed) {
-  return InjectOptions{std::chrono::system_clock::now(), seed_or_random(seed)};
+InjectOptions inject_options(std::optional<std::uint64_t> seed,
+                             std::optional<std::chrono::system_clock::time_point> now) {
+  return InjectOptions{now.value_or(std::chrono::system_clock::now()), seed_or_random(seed)};
+}
+
+std::expected<std::optional<std::chrono::system_clock::time_point>, std::string> now_option(
+    const cxxopts::ParseResult& r) {
+  std::optional<std::string> text = string_option(r, "now");
+  std::string source = "--now";
+  if (!text) {
+    if (const char* env = std::getenv(kNowVariable.data()); env != nullptr && *env != '\0') {
+      text = env;
+      source = std::string(kNowVariable);
+    }
+  }
+  if (!text) {
+    return std::nullopt;
+  }
+  auto t = parse_rfc3339(*text);
+  if (!t) {
+    return std::unexpected(source + " \"" + *text +
+                           "\" is not an RFC 3339 time (e.g. 2024-01-02T03:04:05Z)");
+  }
+  return *t;
 }
 
 std::expected<std::optional<std::uint64_t>, std::string> seed_option(

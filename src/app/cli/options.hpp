@@ -2,6 +2,7 @@
 // What every command shares: option parsing with our own messages, input files, loading
 // SidecarSets for the offline commands, and the --seed of the engine commands.
 
+#include <chrono>
 #include <cstdint>
 #include <expected>
 #include <iosfwd>
@@ -52,10 +53,19 @@ std::expected<std::string, std::string> read_input(const std::string& file, std:
 /// Loads the SidecarSets of an offline command; prints every warning (`warning: ...`) and, on
 /// failure, every problem (nullptr).
 std::shared_ptr<const World> load_or_report(const std::vector<std::string>& paths,
-                                            std::ostream& err, BuildOptions options = {});
+                                            std::ostream& err, BuildOptions options = {},
+                                            bool recursive = false);
 
-/// The clock and seed of one engine run: now, and --seed or a random one.
-InjectOptions inject_options(std::optional<std::uint64_t> seed);
+/// The environment variable that fixes the clock like --now (for reproducible golden files).
+inline constexpr std::string_view kNowVariable = "SIDECARSET_INJECTOR_NOW";
+
+/// The clock and seed of one engine run: `now` or the clock, and --seed or a random one.
+InjectOptions inject_options(std::optional<std::uint64_t> seed,
+                             std::optional<std::chrono::system_clock::time_point> now = {});
+
+/// --now, else $SIDECARSET_INJECTOR_NOW, as RFC 3339; nullopt when neither is set.
+std::expected<std::optional<std::chrono::system_clock::time_point>, std::string> now_option(
+    const cxxopts::ParseResult& r);
 
 /// --seed, when given.
 std::expected<std::optional<std::uint64_t>, std::string> seed_option(const cxxopts::ParseResult& r);

@@ -13,18 +13,25 @@ namespace injector::cli {
 namespace {
 
 constexpr std::string_view kReviewHelp = R"(Usage:
-  sidecarset-injector review --sidecarsets PATH... [-f FILE|-] [--seed N]
+  sidecarset-injector review --sidecarsets PATH... [-f FILE|-] [--seed N] [--now TIME]
 
 Reads one AdmissionReview request (JSON, as the API server posts it) and prints the
 AdmissionReview response exactly as 'serve' would send it: the same decoding, skips, injection,
 JSONPatch and error answers, byte for byte (no trailing newline). Every request gets a review,
 however broken (an unreadable one is answered allowed: false with status 400, as the server
-does), so the exit status is 0 unless the options or the SidecarSets are wrong (2).
+does), and the exit status says which answer it is.
+
+Exit status: 0 allowed (patched or not), 1 denied: the pod would be refused (OpenKruise
+answers that with status 500), 2 usage error, unreadable input or invalid SidecarSets, 3 an
+error answer to a request that could not be read (status 400, 413 or 415).
 
 Options:
   --sidecarsets PATH     SidecarSet file or directory (repeat, or separate with commas); required
   -f, --file FILE        the AdmissionReview request; '-' reads stdin (default -)
   --seed N               seed for injectionStrategy.revision Partial rollouts (default: random)
+  --now TIME             RFC 3339 time for the hash annotations' updateTimestamp (default: the
+                         clock; also $SIDECARSET_INJECTOR_NOW), for reproducible output
+  -R, --recursive        read --sidecarsets directories recursively
   --strict               unknown and duplicate SidecarSet fields are errors, not warnings
   -h, --help             show this help
 
@@ -40,7 +47,7 @@ int run_review(const std::vector<std::string>& args, std::istream& in, std::ostr
   cxxopts::Options options("sidecarset-injector review");
   options.add_options()("sidecarsets", "", cxxopts::value<std::vector<std::string>>())(
       "f,file", "", cxxopts::value<std::string>())("seed", "", cxxopts::value<std::string>())(
-      "strict", "")("h,help", "");
+      "now", "", cxxopts::value<std::string>())("R,recursive", "")("strict", "")("h,help", "");
   auto command = parse_engine_command(options, args, kCmd, kReviewHelp, out, err);
   if (!command) {
     return command.error();
@@ -51,8 +58,12 @@ int run_review(const std::vector<std::string>& args, std::istream& in, std::ostr
   if (!seed) {
     return usage_error(err, kCmd, seed.error());
   }
+  auto now = now_option(r);
+  if (!now) {
+    return usage_error(err, kCmd, now.error());
+  }
   std::shared_ptr<const World> world =
-      load_or_report(paths, err, BuildOptions{r.count("strict") != 0});
+      load_or_report(paths, err, BuildOptions{r.count("strict") != 0}, r.count("recursive") != 0);
   if (!world) {
     return kExitUsage;
   }
@@ -67,9 +78,19 @@ int run_review(const std::vector<std::string>& args, std::istream& in, std::ostr
   if (request.body_too_large) {
     request.body = std::string_view(*body).substr(0, limit);
   }
-  ReviewOutcome outcome = review(*world, request, inject_options(*seed));
+  ReviewOutcome outcome = review(*world, request, inject_options(*seed, *now));
   out << outcome.body;
-  return kExitOk;
+  // OpenKruise refuses a pod it cannot inject with admission.Errored(500); what the server
+  // answers with 400, 413 or 415 is a request it could not read.
+  const Json answer = Json::parse(outcome.body, nullptr, false);
+  const Json* response =
+      answer.is_object() && answer.contains("response") ? &answer["response"] : nullptr;
+  if (response != nullptr && response->value("allowed", false)) {
+    return kExitOk;
+  }
+  const bool refused_pod = response != nullptr && response->contains("status") &&
+                           (*response)["status"].value("code", 0) == 500;
+  return refused_pod ? kExitDenied : kExitErrored;
 }
 
 }  // namespace injector::cli

@@ -45,7 +45,9 @@ within moments. A SidecarSet that fails validation is left out (logged, and list
 an API server outage the last state keeps serving.
 
 Options:
-  --sidecarsets PATH     SidecarSet file or directory (repeat, or separate with commas)
+  --sidecarsets PATH     SidecarSet file or directory (repeat, several after one --sidecarsets,
+                         or separate with commas); -f PATH is the same (directories are not
+                         read recursively: a reload watches the listed files)
   --kubeconfig FILE      read the cluster through this kubeconfig (its current context)
   --revision-namespace NS
                          namespace of the SidecarSets' ControllerRevisions (default kruise-system)
@@ -64,6 +66,7 @@ Options:
                          delay; terminationGracePeriodSeconds must exceed it)
   --reload-interval S    seconds between checks of the sources (default 2; 0 disables reload)
   --strict               unknown and duplicate SidecarSet fields are errors, not warnings
+Options take their value as `--name value` or `--name=value`.
   --log-format FORMAT    text or json (default text)
   --log-level LEVEL      trace, debug, info, warn, error, critical or off (default info)
   -h, --help             show this help
@@ -118,7 +121,7 @@ int run_serve(const std::vector<std::string>& args, std::ostream& out, std::ostr
                                                              cxxopts::value<std::string>())(
       "log-format", "", cxxopts::value<std::string>())("log-level", "",
                                                        cxxopts::value<std::string>())("h,help", "");
-  options.add_options()("strict", "");
+  options.add_options()("strict", "")("f,file", "", cxxopts::value<std::vector<std::string>>());
   add_cluster_options(options);
   auto parsed = parse(options, args);
   if (!parsed) {
@@ -133,6 +136,10 @@ int run_serve(const std::vector<std::string>& args, std::ostream& out, std::ostr
     return usage_error(err, kCmd, "unexpected argument '" + parsed->positional.front() + "'");
   }
   std::vector<std::string> paths = path_option(r);
+  if (r.count("file") != 0) {  // kubectl's -f: the same as --sidecarsets
+    auto files = r["file"].as<std::vector<std::string>>();
+    paths.insert(paths.end(), files.begin(), files.end());
+  }
   auto cluster = cluster_settings(r, !paths.empty());
   if (!cluster) {
     return usage_error(err, kCmd, cluster.error());

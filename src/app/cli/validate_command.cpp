@@ -13,7 +13,7 @@ namespace injector::cli {
 namespace {
 
 constexpr std::string_view kValidateHelp = R"(Usage:
-  sidecarset-injector validate [--strict] [-o text|json] PATH...
+  sidecarset-injector validate [--strict] [-o text|json] [-R] PATH... | -f PATH...
 
 Checks SidecarSet manifests as OpenKruise's admission would (after its defaulting): selectors,
 containers, volumes, patchPodMetadata, resourcesPolicy, name conflicts between SidecarSets, and
@@ -26,6 +26,8 @@ unknown field "spec.selectr"), hash annotations that do not match the spec (the 
 what gets used), a directory PATH without manifests.
 
 Options:
+  -f, --file PATH        a PATH as above (repeat for several; same as giving it bare)
+  -R, --recursive        read directories recursively, as kubectl -R
   --strict               unknown and duplicate fields are problems (fieldValidation=Strict)
   -o, --output FORMAT    text (default) or json: one object {"valid", "problems", "warnings",
                          "notes", "counts"} on stdout, each problem and warning with its "message"
@@ -62,7 +64,8 @@ Json text_json(const std::string& text) { return Json{{"message", text}}; }
 int run_validate(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   constexpr std::string_view kCmd = "validate";
   cxxopts::Options options("sidecarset-injector validate");
-  options.add_options()("strict", "")("o,output", "", cxxopts::value<std::string>())("h,help", "");
+  options.add_options()("strict", "")("o,output", "", cxxopts::value<std::string>())(
+      "f,file", "", cxxopts::value<std::vector<std::string>>())("R,recursive", "")("h,help", "");
   auto parsed = parse(options, args);
   if (!parsed) {
     return usage_error(err, kCmd, parsed.error());
@@ -75,10 +78,15 @@ int run_validate(const std::vector<std::string>& args, std::ostream& out, std::o
   if (output != "text" && output != "json") {
     return usage_error(err, kCmd, "--output \"" + output + "\" is not supported (text or json)");
   }
-  if (parsed->positional.empty()) {
+  std::vector<std::string> paths = parsed->positional;
+  if (parsed->result.count("file") != 0) {
+    auto files = parsed->result["file"].as<std::vector<std::string>>();
+    paths.insert(paths.end(), files.begin(), files.end());
+  }
+  if (paths.empty()) {
     return usage_error(err, kCmd, "at least one PATH is required");
   }
-  SourceDocuments sources = read_sources(parsed->positional);
+  SourceDocuments sources = read_sources(paths, parsed->result.count("recursive") != 0);
   Json problems = Json::array();
   Json warnings = Json::array();
   for (const std::string& e : sources.errors) {

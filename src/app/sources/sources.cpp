@@ -40,7 +40,7 @@ std::string lowercase_reason(const std::error_code& ec) {
 // and the data keys as symlinks through it, so reading the visible names through their symlinks
 // sees exactly one consistent version (the kubelet swaps `..data` atomically).
 void list_directory(const std::string& dir, std::vector<SourceFile>& files,
-                    std::vector<std::string>& errors) {
+                    std::vector<std::string>& errors, bool recursive) {
   std::error_code ec;
   fs::directory_iterator it(dir, ec);
   if (ec) {
@@ -50,7 +50,9 @@ void list_directory(const std::string& dir, std::vector<SourceFile>& files,
   std::vector<std::string> names;
   for (; it != fs::directory_iterator(); it.increment(ec)) {
     std::string name = it->path().filename().string();
-    if (name.starts_with('.') || !has_manifest_extension(name)) {
+    std::error_code dir_ec;
+    const bool subdirectory = recursive && it->is_directory(dir_ec);
+    if (name.starts_with('.') || (!subdirectory && !has_manifest_extension(name))) {
       continue;
     }
     names.push_back(std::move(name));
@@ -65,6 +67,9 @@ void list_directory(const std::string& dir, std::vector<SourceFile>& files,
     std::error_code st_ec;
     fs::file_status st = fs::status(full, st_ec);  // follows symlinks
     if (fs::is_directory(st)) {
+      if (recursive) {
+        list_directory(full.string(), files, errors, true);  // -R: in name order, as kubectl walks
+      }
       continue;  // non-recursive: a subdirectory named `x.yaml` is not a manifest
     }
     if (!fs::is_regular_file(st)) {
@@ -129,9 +134,10 @@ class Digest {
 
 // Reads every file of `paths`, feeding the digest, and calls `on_text` for each file read.
 template <class OnText>
-void read_all(const std::vector<std::string>& paths, SourceDocuments& out, OnText on_text) {
+void read_all(const std::vector<std::string>& paths, SourceDocuments& out, OnText on_text,
+              bool recursive = false) {
   Digest digest;
-  auto files = list_sources(paths);
+  auto files = list_sources(paths, recursive);
   if (!files) {
     out.errors = std::move(files.error());
     for (const std::string& e : out.errors) {
@@ -163,14 +169,14 @@ std::string plural(std::size_t n, std::string_view one, std::string_view many) {
 }  // namespace
 
 std::expected<std::vector<SourceFile>, std::vector<std::string>> list_sources(
-    const std::vector<std::string>& paths) {
+    const std::vector<std::string>& paths, bool recursive) {
   std::vector<SourceFile> files;
   std::vector<std::string> errors;
   for (const std::string& path : paths) {
     std::error_code ec;
     fs::file_status st = fs::status(path, ec);
     if (fs::is_directory(st)) {
-      list_directory(path, files, errors);
+      list_directory(path, files, errors, recursive);
     } else if (fs::is_regular_file(st)) {
       files.push_back(SourceFile{path, path});
     } else if (!fs::exists(st)) {
@@ -185,27 +191,30 @@ std::expected<std::vector<SourceFile>, std::vector<std::string>> list_sources(
   return files;
 }
 
-SourceDocuments read_sources(const std::vector<std::string>& paths) {
+SourceDocuments read_sources(const std::vector<std::string>& paths, bool recursive) {
   SourceDocuments out;
   // Reading nothing from a directory is almost always a wrong PATH or an unmounted volume.
   for (const std::string& path : paths) {
     std::error_code ec;
     if (fs::is_directory(fs::status(path, ec))) {
-      if (auto files = list_sources({path}); files && files->empty()) {
+      if (auto files = list_sources({path}, recursive); files && files->empty()) {
         out.warnings.push_back(path + ": no .yaml, .yml or .json files");
       }
     }
   }
-  read_all(paths, out, [&out](const SourceFile& file, const std::string& text) {
-    auto docs = parse_documents(text, file.display);
-    if (!docs) {
-      out.errors.push_back(std::move(docs.error().message));
-      return;
-    }
-    for (Document& doc : *docs) {
-      out.documents.push_back(std::move(doc));
-    }
-  });
+  read_all(
+      paths, out,
+      [&out](const SourceFile& file, const std::string& text) {
+        auto docs = parse_documents(text, file.display);
+        if (!docs) {
+          out.errors.push_back(std::move(docs.error().message));
+          return;
+        }
+        for (Document& doc : *docs) {
+          out.documents.push_back(std::move(doc));
+        }
+      },
+      recursive);
   return out;
 }
 
@@ -216,8 +225,9 @@ std::string content_digest(const std::vector<std::string>& paths) {
 }
 
 std::expected<LoadedWorld, std::vector<std::string>> load_world(
-    const std::vector<std::string>& paths, std::uint64_t generation, BuildOptions options) {
-  SourceDocuments sources = read_sources(paths);
+    const std::vector<std::string>& paths, std::uint64_t generation, BuildOptions options,
+    bool recursive) {
+  SourceDocuments sources = read_sources(paths, recursive);
   std::vector<std::string> errors = std::move(sources.errors);
   // Validate what could be read even when a file failed, so one run reports every problem.
   auto build = build_world(std::move(sources.documents), generation, options);
@@ -261,7 +271,7 @@ std::string fingerprint(const std::vector<std::string>& paths) {
     if (fs::is_directory(fs::status(path, ec))) {
       std::vector<SourceFile> files;
       std::vector<std::string> errors;
-      list_directory(path, files, errors);
+      list_directory(path, files, errors, false);
       out += path + " dir\n";
       for (const SourceFile& f : files) {
         add_file(f.path);

@@ -22,9 +22,10 @@ struct SourceFile {
 /// directory PATH contributes its `.yaml`, `.yml` and `.json` entries sorted by name,
 /// non-recursively, skipping names that start with '.' (a ConfigMap mount's `..data` and
 /// `..2024_...` entries) and following symlinks (the mount's files are symlinks into `..data`).
-/// Errors name the PATH: `examples/missing.yaml: no such file or directory`.
+/// Errors name the PATH: `examples/missing.yaml: no such file or directory`. `recursive` (kubectl's
+/// -R) descends into subdirectories too, in name order, skipping those starting with '.'.
 std::expected<std::vector<SourceFile>, std::vector<std::string>> list_sources(
-    const std::vector<std::string>& paths);
+    const std::vector<std::string>& paths, bool recursive = false);
 
 /// Every document of every file, with every read and syntax error (one message each, naming the
 /// file) when any file fails. `documents` holds what could be read either way. A directory PATH
@@ -36,7 +37,7 @@ struct SourceDocuments {
   std::vector<std::string> warnings;
   std::string digest;  // content_digest() of exactly the bytes read
 };
-SourceDocuments read_sources(const std::vector<std::string>& paths);
+SourceDocuments read_sources(const std::vector<std::string>& paths, bool recursive = false);
 
 /// What a loaded set of sources holds, for summaries and reload logs.
 struct WorldCounts {
@@ -56,7 +57,8 @@ struct LoadedWorld {
 /// read_sources + build_world. On failure, every problem as one line (read and syntax errors as
 /// above; validation problems as Problem::to_string): a partial World is never returned.
 std::expected<LoadedWorld, std::vector<std::string>> load_world(
-    const std::vector<std::string>& paths, std::uint64_t generation, BuildOptions options = {});
+    const std::vector<std::string>& paths, std::uint64_t generation, BuildOptions options = {},
+    bool recursive = false);
 
 /// A cheap fingerprint of the sources' current state: the expanded file list and, for each file,
 /// the device, inode, size and modification time of what its path resolves to. Equal

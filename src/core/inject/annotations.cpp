@@ -279,6 +279,24 @@ std::string rfc3339_utc(std::chrono::system_clock::time_point t) {
   return format_utc(std::chrono::floor<std::chrono::seconds>(t));
 }
 
+std::optional<std::chrono::system_clock::time_point> parse_rfc3339(std::string_view text) {
+  auto utc = metav1_time(text);
+  if (!utc || !utc->is_string()) {
+    return std::nullopt;
+  }
+  // metav1_time writes YYYY-MM-DDTHH:MM:SSZ (a year past 9999 never comes back from it here).
+  const std::string& t = utc->get_ref<const std::string&>();
+  auto num = [&](std::size_t at, std::size_t n) { return std::stoi(t.substr(at, n)); };
+  if (t.size() != 20) {
+    return std::nullopt;
+  }
+  using namespace std::chrono;
+  const sys_days day = year{num(0, 4)} / month{static_cast<unsigned>(num(5, 2))} /
+                       std::chrono::day{static_cast<unsigned>(num(8, 2))};
+  return system_clock::time_point(day + hours{num(11, 2)} + minutes{num(14, 2)} +
+                                  seconds{num(17, 2)});
+}
+
 Result<UpgradeSpecs> parse_upgrade_specs(std::string_view text) {
   UpgradeSpecs specs;
   if (text.empty()) {

@@ -126,14 +126,16 @@ TEST_CASE("every command has its own help") {
         "--tls-cert", "--tls-key", "--listen", "--threads", "--max-connections", "--shutdown-delay",
         "--shutdown-timeout", "--reload-interval", "--log-format", "--log-level", "-h, --help"}},
       {"review",
-       "sidecarset-injector review --sidecarsets PATH... [-f FILE|-] [--seed N]",
-       {"--sidecarsets", "-f, --file", "--seed", "-h, --help"}},
+       "sidecarset-injector review --sidecarsets PATH... [-f FILE|-] [--seed N] [--now TIME]",
+       {"--sidecarsets", "-f, --file", "--seed", "--now", "-R, --recursive", "--strict",
+        "-h, --help"}},
       {"inject",
-       "sidecarset-injector inject --sidecarsets PATH... -f FILE|- [--namespace NS] [-o json|yaml]",
-       {"--sidecarsets", "-f, --file", "--namespace", "-o, --output", "--seed", "-h, --help"}},
+       "sidecarset-injector inject --sidecarsets PATH... -f FILE|DIR|- [-R] [-n NS] [-o json|yaml]",
+       {"--sidecarsets", "-f, --file", "-R, --recursive", "-n, --namespace", "-o, --output",
+        "--seed", "--now", "--strict", "-h, --help"}},
       {"validate",
-       "sidecarset-injector validate [--strict] [-o text|json] PATH...",
-       {"--strict", "-o, --output", "-h, --help"}},
+       "sidecarset-injector validate [--strict] [-o text|json] [-R] PATH... | -f PATH...",
+       {"-f, --file", "-R, --recursive", "--strict", "-o, --output", "-h, --help"}},
   };
   for (const auto& c : cases) {
     DYNAMIC_SECTION(c.command) {
@@ -188,7 +190,9 @@ TEST_CASE("usage errors exit 2 with a clear message") {
        "--seed \"x1\" is not a non-negative integer"},
       {{"inject", "--sidecarsets", dir, "-f"}, "inject", "option 'f' is missing an argument"},
       {{"review", "-f", "-"}, "review", "--sidecarsets is required"},
-      {{"review", "--sidecarsets", dir, "stray"}, "review", "unexpected argument 'stray'"},
+      {{"review", "--sidecarsets", dir, "-f", "-", "stray"},
+       "review",
+       "unexpected argument 'stray'"},
       {{"review", "--sidecarsets", dir, "--seed", "-1"},
        "review",
        "--seed \"-1\" is not a non-negative integer"},
@@ -373,14 +377,15 @@ TEST_CASE("inject exits 2 on a pod it cannot use") {
   std::vector<Case> cases = {
       {"missing", dir + "/missing.yaml",
        dir + "/missing.yaml: cannot read: no such file or directory\n"},
-      {"two documents", dir + "/two.yaml",
-       dir + "/two.yaml: expected one Pod, found 2 documents\n"},
-      {"no document", dir + "/empty.yaml",
-       dir + "/empty.yaml: expected one Pod, found 0 documents\n"},
+      {"no document", dir + "/empty.yaml", "no Pod in " + dir + "/empty.yaml\n"},
       {"another kind", dir + "/deploy.yaml",
-       dir + "/deploy.yaml: expected a Pod, found kind \"Deployment\"\n"},
+       dir + "/deploy.yaml: document 1: expected a Pod, found kind \"Deployment\"\n"},
       {"not an object", dir + "/scalar.yaml",
-       dir + "/scalar.yaml: expected a Pod object, found string\n"},
+       dir + "/scalar.yaml: document 1: expected a Pod object, found string\n"},
+      // A directory is read, not aborted on; here it holds pods and objects that are not.
+      {"a directory", dir,
+       dir + "/deploy.yaml: document 1: expected a Pod, found kind \"Deployment\"\n" + dir +
+           "/scalar.yaml: document 1: expected a Pod object, found string\n"},
   };
   for (const auto& c : cases) {
     DYNAMIC_SECTION(c.name) {
@@ -448,14 +453,14 @@ TEST_CASE("review: broken requests") {
     Run r = run({"review", "--sidecarsets", dir},
                 R"({"apiVersion": "admission.k8s.io/v2", "kind": "AdmissionReview",
                     "request": {"uid": "u-1"}})");
-    CHECK(r.status == 0);
+    CHECK(r.status == 3);  // an error answer
     Json response = Json::parse(r.out);
     CHECK(response["response"]["uid"] == "u-1");
     CHECK(response["response"]["allowed"] == false);
   }
   SECTION("a body that is not JSON still gets a review") {
     Run r = run({"review", "--sidecarsets", dir}, "not json");
-    CHECK(r.status == 0);
+    CHECK(r.status == 3);
     CHECK(r.err.empty());
     CHECK(r.out ==
           R"x({"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","response":{"uid":"",)x"
@@ -464,7 +469,7 @@ TEST_CASE("review: broken requests") {
   }
   SECTION("a body over the server's limit gets its 413 review") {
     Run r = run({"review", "--sidecarsets", dir}, std::string((8u << 20) + 1, ' '));
-    CHECK(r.status == 0);
+    CHECK(r.status == 3);
     CHECK(r.out ==
           R"({"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","response":{"uid":"",)"
           R"("allowed":false,"status":{"code":413,"message":"request body is larger than the )"
