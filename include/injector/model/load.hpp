@@ -28,6 +28,10 @@ struct Document {
 /// the line: `a.yaml: document 2: line 7: ...`.
 Result<std::vector<Document>> parse_documents(std::string_view text, std::string_view file);
 
+/// parse_documents for tools that print the stream back: each document as written, a List kept
+/// whole (its items not flattened). Empty documents are dropped.
+Result<std::vector<Document>> parse_stream(std::string_view text, std::string_view file);
+
 /// One validation problem, for `validate` and load errors.
 struct Problem {
   Origin origin;

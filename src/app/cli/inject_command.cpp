@@ -2,13 +2,11 @@
 
 #include "cli/commands.hpp"
 
-#include <filesystem>
 #include <iostream>
 #include <string>
 
 #include "cli/options.hpp"
-#include "cli/yaml_out.hpp"
-#include "injector/model/load.hpp"
+#include "cli/workload/manifests.hpp"
 #include "sources/sources.hpp"
 
 namespace injector::cli {
@@ -17,24 +15,33 @@ namespace {
 constexpr std::string_view kInjectHelp = R"(Usage:
   sidecarset-injector inject --sidecarsets PATH... -f FILE|DIR|- [-R] [-n NS] [-o json|yaml]
 
-Reads Pods (YAML or JSON) and prints them as the webhook would mutate them on CREATE: matching
-SidecarSets in name order, their containers, volumes, env and annotations injected. A pod that
-nothing applies to is printed unchanged. One pod prints as itself; several (a directory, several
--f, a file of several documents or a List) print as a v1 List, as kubectl prints them. Warnings
-go to stderr.
+Reads manifests (YAML or JSON, multi-document streams, Lists) and prints them as admission
+would leave them: each Pod as the webhook mutates it on CREATE (matching SidecarSets in name
+order, their containers, volumes, env and annotations injected), and the pod template of each
+workload as the pods it creates would be mutated: Deployment, ReplicaSet, StatefulSet,
+DaemonSet, Job, CronJob, ReplicationController, PodTemplate, and OpenKruise's CloneSet, Advanced
+StatefulSet, Advanced DaemonSet and BroadcastJob. A template is reviewed as the pod its
+controller creates: its labels and annotations, in the workload's namespace. Since reviewing an
+injected pod again yields no patch, the webhook then leaves such pods alone. Objects of other
+kinds, and those nothing applies to, are printed unchanged, in order.
 
-Exit status: 0 printed, 1 the webhook would deny a pod (reason on stderr; the others are still
-printed), 2 usage error, unreadable input, a pod of another namespace than --namespace, or
-invalid SidecarSets (every problem on stderr, naming file, document, SidecarSet and field).
+-o yaml prints one YAML document per input document (a List stays a List), separated by ---;
+-o json prints one document as itself and several as a v1 List, as kubectl prints them.
+Warnings go to stderr, naming file, document, kind and name.
+
+Exit status: 0 printed, 1 the webhook would deny a pod (`denied: FILE: document N: KIND "NAME":
+reason` on stderr; that object is left out, the others are printed), 2 usage error, unreadable
+input, an object of another namespace than --namespace, or invalid SidecarSets (every problem on
+stderr, naming file, document, SidecarSet and field).
 
 Options:
   --sidecarsets PATH...  SidecarSet files or directories (several after one --sidecarsets,
                          repeated, or comma-separated); required
-  -f, --file PATH        a Pod file, a directory of .yaml/.yml/.json files, or '-' for stdin
-                         (repeat for several); required
+  -f, --file PATH        a manifest file, a directory of .yaml/.yml/.json files, or '-' for
+                         stdin (repeat for several); required
   -R, --recursive        read -f and --sidecarsets directories recursively, as kubectl -R
-  -n, --namespace NS     namespace of the request (default: the pod's own, else "default"); a
-                         pod of another namespace is refused, as the API server refuses it
+  -n, --namespace NS     namespace of the request (default: the object's own, else "default");
+                         an object of another namespace is refused, as the API server refuses it
   -o, --output FORMAT    json (pretty, 2-space indent) or yaml (default json)
   --seed N               seed for injectionStrategy.revision Partial rollouts (default: random)
   --now TIME             RFC 3339 time for the hash annotations' updateTimestamp (default: the
@@ -45,77 +52,8 @@ Options take their value as `--name value` or `--name=value` (`-f=pod.yaml` too)
 
 Example:
   sidecarset-injector inject --sidecarsets examples/sidecarsets -f pod.yaml -o yaml
+  kustomize build overlays/prod | sidecarset-injector inject --sidecarsets sidecarsets -f - -o yaml
 )";
-
-struct PodInput {
-  std::string display;
-  Json pod;
-};
-
-// Every pod of every -f PATH; false (with every error printed) when any is unreadable.
-bool read_pods(const std::vector<std::string>& paths, bool recursive, std::istream& in,
-               std::ostream& err, std::vector<PodInput>& pods) {
-  bool ok = true;
-  for (const std::string& path : paths) {
-    std::vector<SourceFile> files;
-    std::error_code ec;
-    if (path != "-" && std::filesystem::is_directory(path, ec)) {
-      auto listed = list_sources({path}, recursive);
-      if (!listed) {
-        for (const std::string& e : listed.error()) {
-          err << e << '\n';
-        }
-        ok = false;
-        continue;
-      }
-      files = std::move(*listed);
-    } else {
-      files.push_back(SourceFile{path, path == "-" ? "<stdin>" : path});
-    }
-    for (const SourceFile& file : files) {
-      auto text = read_input(file.path, in);
-      if (!text) {
-        err << text.error() << '\n';
-        ok = false;
-        continue;
-      }
-      auto docs = parse_documents(*text, file.display);
-      if (!docs) {
-        err << docs.error().message << '\n';
-        ok = false;
-        continue;
-      }
-      for (Document& doc : *docs) {
-        const std::string where =
-            file.display + ": document " + std::to_string(doc.origin.document + 1);
-        if (!doc.object.is_object()) {
-          err << where << ": expected a Pod object, found " << doc.object.type_name() << '\n';
-          ok = false;
-        } else if (doc.object.contains("kind") && doc.object["kind"] != "Pod") {
-          err << where << ": expected a Pod, found kind " << doc.object["kind"].dump() << '\n';
-          ok = false;
-        } else {
-          pods.push_back(PodInput{file.display, std::move(doc.object)});
-        }
-      }
-    }
-  }
-  if (ok && pods.empty()) {
-    err << "no Pod in " << paths.front() << (paths.size() > 1 ? " and the other -f paths" : "")
-        << '\n';
-    ok = false;
-  }
-  return ok;
-}
-
-std::string own_namespace(const Json& pod) {
-  if (auto m = pod.find("metadata"); m != pod.end() && m->is_object()) {
-    if (auto n = m->find("namespace"); n != m->end() && n->is_string()) {
-      return n->get<std::string>();
-    }
-  }
-  return "";
-}
 
 }  // namespace
 
@@ -162,55 +100,28 @@ int run_inject(const std::vector<std::string>& args, std::istream& in, std::ostr
     err << "warning: " << warning << '\n';
   }
   const World& world = *loaded->build.world;
-  std::vector<PodInput> pods;
-  if (!read_pods(files, recursive, in, err, pods)) {
+  auto docs = read_manifests(files, recursive, in, err);
+  if (!docs) {
     return kExitUsage;
   }
-
-  const std::string requested = string_option(r, "namespace").value_or("");
-  for (const PodInput& p : pods) {
-    const std::string own = own_namespace(p.pod);
-    if (!requested.empty() && !own.empty() && requested != own) {
-      // kube-apiserver refuses the create before any webhook runs (400 BadRequest).
-      err << p.display
-          << ": the namespace of the provided object does not match the namespace sent on the "
-             "request (metadata.namespace \""
-          << own << "\", --namespace \"" << requested << "\")\n";
-      return kExitUsage;
+  const InjectedManifests injected = inject_manifests(
+      world, *docs, string_option(r, "namespace").value_or(""), inject_options(*seed, *now));
+  if (injected.refused) {
+    err << *injected.refused << '\n';
+    return kExitUsage;
+  }
+  for (const ObjectReport& o : injected.objects) {
+    if (o.denied) {
+      err << "denied: " << o.where << ": " << o.message << '\n';
+    }
+    for (const std::string& w : o.injection.warnings) {
+      err << "warning: " << o.where << ": " << w << '\n';
     }
   }
-  int status = kExitOk;
-  Json printed = Json::array();
-  for (PodInput& p : pods) {
-    const std::string own = own_namespace(p.pod);
-    const std::string ns = !requested.empty() ? requested : own.empty() ? "default" : own;
-    auto injection = inject(world, p.pod, ns, inject_options(*seed, *now));
-    if (!injection) {
-      err << "denied: " << (pods.size() > 1 ? p.display + ": " : "") << injection.error().message
-          << '\n';
-      status = kExitDenied;
-      continue;
-    }
-    for (const std::string& w : injection->warnings) {
-      err << "warning: " << w << '\n';
-    }
-    printed.push_back(std::move(injection->pod));
+  if (!injected.documents.empty()) {
+    out << print_manifests(injected.documents, output);
   }
-  if (printed.empty()) {
-    return status;
-  }
-  // Several objects print as kubectl prints them: a v1 List.
-  Json doc = pods.size() == 1 ? std::move(printed[0])
-                              : Json{{"apiVersion", "v1"},
-                                     {"items", std::move(printed)},
-                                     {"kind", "List"},
-                                     {"metadata", {{"resourceVersion", ""}}}};
-  if (output == "yaml") {
-    out << to_yaml(doc);
-  } else {
-    out << doc.dump(2, ' ', false, Json::error_handler_t::replace) << '\n';
-  }
-  return status;
+  return injected.denied ? kExitDenied : kExitOk;
 }
 
 }  // namespace injector::cli

@@ -261,9 +261,14 @@ std::string where(std::string_view file, int document, int line) {
 }
 
 void add_document(std::vector<Document>& out, Json object, std::string_view file, int index,
-                  std::vector<std::string> duplicates = {}) {
+                  bool flatten, std::vector<std::string> duplicates = {}) {
   if (object.is_null()) {
     return;  // empty document
+  }
+  if (!flatten) {
+    out.push_back(
+        Document{Origin{std::string(file), index}, std::move(object), std::move(duplicates)});
+    return;
   }
   // A `kind: List` (what `kubectl get -o yaml` prints) is flattened into its items; so is a typed
   // list such as `SidecarSetList` (the API server's answer), whose items carry no kind or
@@ -302,16 +307,14 @@ void add_document(std::vector<Document>& out, Json object, std::string_view file
       Document{Origin{std::string(file), index}, std::move(object), std::move(duplicates)});
 }
 
-}  // namespace
-
-Result<std::vector<Document>> parse_documents(std::string_view text, std::string_view file) {
+Result<std::vector<Document>> parse(std::string_view text, std::string_view file, bool flatten) {
   std::vector<Document> out;
   // A JSON document is parsed as JSON first: exact numbers and escapes, without YAML's quirks.
   const auto first = text.find_first_not_of(" \t\r\n");
   if (first != std::string_view::npos && (text[first] == '{' || text[first] == '[')) {
     Json j = Json::parse(text, nullptr, false);
     if (!j.is_discarded()) {
-      add_document(out, std::move(j), file, 0);
+      add_document(out, std::move(j), file, 0, flatten);
       return out;
     }
   }
@@ -328,7 +331,7 @@ Result<std::vector<Document>> parse_documents(std::string_view text, std::string
         return fail("parse_error", where(file, index, e->line) + ": " + e->message);
       }
       if (auto doc = builder.take()) {
-        add_document(out, std::move(*doc), file, index, builder.take_duplicates());
+        add_document(out, std::move(*doc), file, index, flatten, builder.take_duplicates());
       }
       ++index;
     }
@@ -340,6 +343,16 @@ Result<std::vector<Document>> parse_documents(std::string_view text, std::string
     return fail("parse_error", where(file, index, -1) + ": " + e.what());
   }
   return out;
+}
+
+}  // namespace
+
+Result<std::vector<Document>> parse_documents(std::string_view text, std::string_view file) {
+  return parse(text, file, true);
+}
+
+Result<std::vector<Document>> parse_stream(std::string_view text, std::string_view file) {
+  return parse(text, file, false);
 }
 
 std::string Problem::to_string() const {

@@ -9,6 +9,7 @@
 #include <catch2/catch.hpp>
 
 #include "injector/json.hpp"
+#include "injector/model/load.hpp"
 #include "run_binary.hpp"
 
 using injector::Json;
@@ -74,12 +75,15 @@ TEST_CASE("inject -f reads files, directories (-R recursively), stdin and repeat
   CHECK(repeated.status == 0);
   CHECK(names(Json::parse(repeated.out)) == std::vector<std::string>{"d", "e"});
 
-  // One pod prints as itself; as YAML the List reads back the same.
+  // One pod prints as itself; as YAML several print as a stream, one document each.
   Run one = run({"inject", "--sidecarsets", ss, "-f", dir + "/a.yaml"});
   CHECK(Json::parse(one.out)["kind"] == "Pod");
   Run yaml = run({"inject", "--sidecarsets", ss, "-f", dir, "-o", "yaml"});
   CHECK(yaml.status == 0);
-  CHECK(yaml.out.starts_with("apiVersion: v1\nitems:\n"));
+  CHECK(yaml.out.starts_with("apiVersion: v1\nkind: Pod\n"));
+  auto docs = injector::parse_stream(yaml.out, "out");
+  REQUIRE(docs.has_value());
+  CHECK(docs->size() == 3);
 }
 
 TEST_CASE("an unreadable or empty -f PATH is an error, never an abort") {
@@ -87,7 +91,7 @@ TEST_CASE("an unreadable or empty -f PATH is an error, never an abort") {
   const std::string empty = scratch("habits-empty");
   Run none = run({"inject", "--sidecarsets", ss, "-f", empty});
   CHECK(none.status == 2);
-  CHECK(none.err == "no Pod in " + empty + "\n");
+  CHECK(none.err == "no object in " + empty + "\n");
   Run missing = run({"inject", "--sidecarsets", ss, "-f", empty + "/x.yaml"});
   CHECK(missing.status == 2);
   CHECK(missing.err == empty + "/x.yaml: cannot read: no such file or directory\n");

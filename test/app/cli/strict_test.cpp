@@ -116,7 +116,8 @@ TEST_CASE("inject refuses a pod of another namespace than --namespace, as the AP
   CHECK(r.out.empty());
   CHECK(r.err ==
         kCli +
-            "/pod.yaml: the namespace of the provided object does not match the namespace "
+            "/pod.yaml: document 1: Pod \"web-\": the namespace of the provided object does not "
+            "match the namespace "
             "sent on the request (metadata.namespace \"default\", --namespace \"prod\")\n");
   Run same = run({"inject", "--sidecarsets", kCli + "/sidecarsets", "-f", kCli + "/pod.yaml",
                   "--namespace", "default"});
