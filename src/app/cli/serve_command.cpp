@@ -58,6 +58,10 @@ Options:
                          (both are read again every second: a changed, valid pair serves new
                          handshakes at once, open connections keep theirs; an unreadable,
                          mismatched or expired pair is logged once and the current one kept)
+  --client-ca FILE       mutual TLS: PEM CA certificates; every client must present a
+                         certificate that chains to one of them, others fail the handshake
+                         (kube-apiserver presents one when its AdmissionConfiguration names a
+                         kubeconfig for the webhook; read again with the pair)
   --listen HOST:PORT     address to listen on (default 0.0.0.0:8443; [::]:8443 for IPv6)
   --threads N            I/O threads (default 0 = one per core)
   --max-connections N    open connections before the oldest idle ones are closed (default 10000)
@@ -114,7 +118,8 @@ int run_serve(const std::vector<std::string>& args, std::ostream& out, std::ostr
   cxxopts::Options options("sidecarset-injector serve");
   options.add_options()("sidecarsets", "", cxxopts::value<std::vector<std::string>>())(
       "tls-cert", "", cxxopts::value<std::string>())("tls-key", "", cxxopts::value<std::string>())(
-      "listen", "", cxxopts::value<std::string>())("threads", "", cxxopts::value<std::string>())(
+      "client-ca", "", cxxopts::value<std::string>())("listen", "", cxxopts::value<std::string>())(
+      "threads", "", cxxopts::value<std::string>())(
       "max-connections", "", cxxopts::value<std::string>())("shutdown-delay", "",
                                                             cxxopts::value<std::string>())(
       "shutdown-timeout", "", cxxopts::value<std::string>())("reload-interval", "",
@@ -152,6 +157,10 @@ int run_serve(const std::vector<std::string>& args, std::ostream& out, std::ostr
   }
   server_options.cert_file = *cert;
   server_options.key_file = *key;
+  server_options.client_ca_file = string_option(r, "client-ca").value_or("");
+  if (r.count("client-ca") != 0 && server_options.client_ca_file.empty()) {
+    return usage_error(err, kCmd, "--client-ca must not be empty");
+  }
   server_options.listen = string_option(r, "listen").value_or(server_options.listen);
   auto threads = unsigned_option(r, "threads", 0);
   auto max_connections = unsigned_option(r, "max-connections", server_options.max_connections);

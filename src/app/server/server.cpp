@@ -59,8 +59,12 @@ void Server::Impl::watch_tls() {
     }
     const TlsReload result = tls.check_now(std::chrono::system_clock::now());
     if (result.outcome == TlsReload::Outcome::kRotated) {
-      log_event(spdlog::level::info, "TLS certificate rotated",
-                {{"cert", options.cert_file}, {"serial", result.serial}});
+      std::vector<std::pair<std::string, std::string>> fields = {{"cert", options.cert_file},
+                                                                 {"serial", result.serial}};
+      if (!options.client_ca_file.empty()) {
+        fields.emplace_back("client_ca", options.client_ca_file);
+      }
+      log_event(spdlog::level::info, "TLS certificate rotated", fields);
     } else if (result.outcome == TlsReload::Outcome::kRejected) {
       log_event(spdlog::level::err, "TLS rotation refused, keeping the current certificate",
                 {{"error", result.error}});

@@ -235,6 +235,9 @@ class RawTlsClient {
     }
     SSL_set_fd(ssl_, fd_);
     handshake_ok_ = SSL_connect(ssl_) == 1;
+    if (!handshake_ok_) {
+      take_error();
+    }
     ERR_clear_error();
   }
   ~RawTlsClient() {
@@ -252,6 +255,11 @@ class RawTlsClient {
   RawTlsClient& operator=(const RawTlsClient&) = delete;
 
   bool handshake_ok() const { return handshake_ok_; }
+  /// The reason of the first OpenSSL failure on this connection, e.g. the server's alert
+  /// ("tlsv1 alert unknown ca"); "" while nothing failed. With TLS 1.3 the client's handshake
+  /// ends before the server has checked the client certificate, so the server's refusal
+  /// arrives as the first read fails.
+  const std::string& error() const { return error_; }
   /// The serial number of the server's certificate, as a decimal number ("" without one).
   std::string peer_serial() const {
     X509* cert = SSL_get1_peer_certificate(ssl_);
@@ -339,6 +347,7 @@ class RawTlsClient {
     char buffer[16384];
     const int n = SSL_read(ssl_, buffer, sizeof buffer);
     if (n <= 0) {
+      take_error();
       ERR_clear_error();
       return false;
     }
@@ -346,11 +355,20 @@ class RawTlsClient {
     return true;
   }
 
+  void take_error() {
+    const unsigned long code = ERR_peek_error();
+    if (error_.empty() && code != 0) {
+      const char* reason = ERR_reason_error_string(code);
+      error_ = reason != nullptr ? reason : "unknown";
+    }
+  }
+
   int fd_ = -1;
   SSL_CTX* ctx_ = nullptr;
   SSL* ssl_ = nullptr;
   bool handshake_ok_ = false;
   std::string pending_;
+  std::string error_;
 };
 
 /// A plain TCP connection (to show that the server refuses plaintext HTTP).
