@@ -30,11 +30,17 @@ struct ReviewLog {
   std::string pod_name;    // name, or generateName when the pod has no name yet
   std::string sidecarset;  // the SidecarSet reviewed by a SidecarSet webhook, "" for pods
   std::string operation;
+  std::string version;  // v1 | v1beta1 | "" when the request's version could not be read
   std::vector<std::string> matched;
   std::size_t ops = 0;
   std::string outcome;  // patched | allowed | skipped | denied | error
   std::string message;
+  std::vector<std::string> warnings;  // as sent in the response (bounded)
 };
+
+/// The audit annotation of a patched pod: the SidecarSets injected, comma-separated. The API
+/// server records it as `<webhook name>/injected-sidecarsets`.
+inline constexpr std::string_view kInjectedAuditKey = "injected-sidecarsets";
 
 struct ReviewOutcome {
   int http_status = 200;

@@ -11,6 +11,7 @@
 #include "injector/review.hpp"
 
 #include "injector/admission/sidecarset.hpp"
+#include "injector/wire/warnings.hpp"
 
 namespace injector {
 
@@ -120,6 +121,10 @@ std::string pod_name_of(const AdmissionRequest& request) {
   return request.name;
 }
 
+std::string version_name(ReviewVersion version) {
+  return version == ReviewVersion::kV1 ? "v1" : "v1beta1";
+}
+
 ReviewOutcome answer(ReviewVersion version, const AdmissionResponse& response, ReviewLog log) {
   ReviewOutcome out;
   out.http_status = 200;
@@ -136,6 +141,7 @@ ReviewOutcome answer(ReviewVersion version, const AdmissionResponse& response, R
 ReviewOutcome transport_failure(const DecodeFailure& f) {
   ReviewLog log;
   log.uid = f.uid;
+  log.version = f.version ? version_name(*f.version) : "";
   log.outcome = "error";
   log.message = f.message;
   const ReviewVersion version = f.version.value_or(ReviewVersion::kV1);
@@ -154,6 +160,7 @@ ReviewOutcome respond(const World& world, const AdmissionRequest& request,
   log.namespace_name = request.namespace_name;
   log.pod_name = pod_name_of(request);
   log.operation = request.operation;
+  log.version = version_name(request.version);
 
   // dryRun needs no branch: the webhook has no side effects, so a dry run is answered exactly like
   // the real request (OpenKruise does the same; the webhook registers sideEffects: None).
@@ -192,7 +199,17 @@ ReviewOutcome respond(const World& world, const AdmissionRequest& request,
   AdmissionResponse response = injection->patch.empty()
                                    ? allowed(request.uid)
                                    : patched(request.uid, std::move(injection->patch));
-  response.warnings = std::move(injection->warnings);
+  response.warnings = bound_warnings(injection->warnings);
+  log.warnings = response.warnings;
+  if (!response.patch.empty() && !log.matched.empty()) {
+    // Only with a patch: a reinvoked review changes nothing, and the API server refuses to set
+    // an audit annotation again to another value.
+    std::string names;
+    for (const auto& name : log.matched) {
+      names += (names.empty() ? "" : ",") + name;
+    }
+    response.audit_annotations.emplace(kInjectedAuditKey, std::move(names));
+  }
   log.outcome = response.patch.empty() ? "allowed" : "patched";
   return answer(request.version, response, std::move(log));
 }
@@ -233,6 +250,7 @@ ReviewOutcome serve(const HttpReviewRequest& request, Respond&& respond) {
       log.uid = decoded->uid;
       log.namespace_name = decoded->namespace_name;
       log.operation = decoded->operation;
+      log.version = version_name(decoded->version);
       log.outcome = "error";
       log.message = std::string("internal error: ") + e.what();
       return answer(decoded->version, errored(decoded->uid, 500, log.message), std::move(log));
@@ -262,6 +280,7 @@ ReviewOutcome respond_sidecarset(SidecarSetWebhook webhook, const World* world,
   log.uid = request.uid;
   log.sidecarset = std::move(decision.name);
   log.operation = request.operation;
+  log.version = version_name(request.version);
   log.ops = decision.ops;
   log.outcome = std::move(decision.outcome);
   log.message = std::move(decision.message);

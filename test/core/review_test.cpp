@@ -539,7 +539,8 @@ TEST_CASE("review of a Pod CREATE runs the engine") {
     CHECK(out.http_status == 200);
     CHECK(out.body == kV1 + R"({"uid":")" + uid + R"(","allowed":true,"patch":")" +
                           injector::base64_encode(injection->patch.dump()) +
-                          R"(","patchType":"JSONPatch"}})");
+                          R"(","patchType":"JSONPatch",)" +
+                          R"("auditAnnotations":{"injected-sidecarsets":"log-agent"}}})");
     const Json answer = Json::parse(out.body);
     const Json ops = Json::parse(base64_decode(answer["response"]["patch"].get<std::string>()));
     CHECK(ops == injection->patch);
@@ -553,6 +554,8 @@ TEST_CASE("review of a Pod CREATE runs the engine") {
     CHECK(out.log.ops == injection->patch.size());
     CHECK(out.log.outcome == "patched");
     CHECK(out.log.message.empty());
+    CHECK(out.log.version == "v1");
+    CHECK(out.log.warnings.empty());
   }
 
   SECTION("v1beta1 is answered in v1beta1 with the same response") {
@@ -564,6 +567,7 @@ TEST_CASE("review of a Pod CREATE runs the engine") {
     CHECK(out.body == replace_all(replace_all(v1.body, uid, beta_uid), "admission.k8s.io/v1",
                                   "admission.k8s.io/v1beta1"));
     CHECK(out.log.outcome == "patched");
+    CHECK(out.log.version == "v1beta1");
   }
 
   SECTION("dry run is answered exactly like the real request") {
@@ -627,4 +631,69 @@ TEST_CASE("an engine error is answered as errored 500 with the engine's message"
   CHECK(out.log.outcome == "error");
   CHECK(out.log.message == injection.error().message);
   CHECK(out.log.pod_name == "web-7d9c8b6f5d-");
+}
+
+TEST_CASE("review sends the engine's warnings, bounded, and names the injected SidecarSets") {
+  // A hot-upgrade sidecar warns about its pair; a second SidecarSet that is paused warns too.
+  auto documents = injector::parse_documents(R"(apiVersion: apps.kruise.io/v1beta1
+kind: SidecarSet
+metadata:
+  name: log-agent
+spec:
+  selector:
+    matchLabels:
+      app: web
+  containers:
+  - name: log-agent
+    image: registry.example.com/log-agent:1.4
+    upgradeStrategy:
+      upgradeType: HotUpgrade
+      hotUpgradeEmptyImage: registry.example.com/empty:1.0
+---
+apiVersion: apps.kruise.io/v1beta1
+kind: SidecarSet
+metadata:
+  name: paused-agent
+spec:
+  selector:
+    matchLabels:
+      app: web
+  injectionStrategy:
+    paused: true
+  containers:
+  - name: paused-agent
+    image: registry.example.com/paused:1.0
+)",
+                                             "warn.yaml");
+  REQUIRE(documents);
+  auto built = injector::build_world(std::move(*documents), 1);
+  REQUIRE(built);
+  const auto world = built->world;
+  const std::string body = read_fixture("create-v1.json");
+  const injector::ReviewOutcome out = run(*world, kJson, body);
+  const Json response = Json::parse(out.body)["response"];
+  const std::vector<std::string> expected = {
+      R"(sidecarset "paused-agent": injection is paused (spec.injectionStrategy.paused); )"
+      "not injected",
+      R"(sidecarset "log-agent": hot-upgrade container "log-agent" is injected as "log-agent-1" )"
+      R"(and "log-agent-2")",
+  };
+  CHECK(response["warnings"] == Json(expected));
+  CHECK(response["auditAnnotations"] == Json{{"injected-sidecarsets", "log-agent"}});
+  CHECK(out.log.warnings == expected);
+  CHECK(out.log.outcome == "patched");
+
+  SECTION("a reinvoked review keeps the selection's warning and sets no audit annotation") {
+    Json again = Json::parse(body);
+    const auto injection =
+        injector::inject(*world, again["request"]["object"], "default", options());
+    REQUIRE(injection.has_value());
+    again["request"]["object"] = injection->pod;
+    const injector::ReviewOutcome second = run(*world, kJson, again.dump());
+    const Json r = Json::parse(second.body)["response"];
+    CHECK(r["warnings"] == Json(std::vector<std::string>{expected[0]}));
+    CHECK_FALSE(r.contains("auditAnnotations"));
+    CHECK_FALSE(r.contains("patch"));
+    CHECK(second.log.outcome == "allowed");
+  }
 }

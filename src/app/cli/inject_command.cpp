@@ -7,6 +7,7 @@
 
 #include "cli/options.hpp"
 #include "cli/workload/manifests.hpp"
+#include "injector/wire/warnings.hpp"
 #include "sources/sources.hpp"
 
 namespace injector::cli {
@@ -114,7 +115,8 @@ int run_inject(const std::vector<std::string>& args, std::istream& in, std::ostr
     if (o.denied) {
       err << "denied: " << o.where << ": " << o.message << '\n';
     }
-    for (const std::string& w : o.injection.warnings) {
+    // Bounded as the server's response carries them.
+    for (const std::string& w : bound_warnings(o.injection.warnings)) {
       err << "warning: " << o.where << ": " << w << '\n';
     }
   }

@@ -17,7 +17,8 @@ constexpr std::string_view kReviewHelp = R"(Usage:
 
 Reads one AdmissionReview request (JSON, as the API server posts it) and prints the
 AdmissionReview response exactly as 'serve' would send it: the same decoding, skips, injection,
-JSONPatch and error answers, byte for byte (no trailing newline). Every request gets a review,
+JSONPatch and error answers, byte for byte (no trailing newline). The response's warnings (what
+kubectl prints as "Warning: ...") are also printed on stderr, one a line. Every request gets a review,
 however broken (an unreadable one is answered allowed: false with status 400, as the server
 does), and the exit status says which answer it is.
 
@@ -80,6 +81,10 @@ int run_review(const std::vector<std::string>& args, std::istream& in, std::ostr
   }
   ReviewOutcome outcome = review(*world, request, inject_options(*seed, *now));
   out << outcome.body;
+  // The response's warnings, as kubectl would show them to the pod's author.
+  for (const std::string& w : outcome.log.warnings) {
+    err << "warning: " << w << '\n';
+  }
   // OpenKruise refuses a pod it cannot inject with admission.Errored(500); what the server
   // answers with 400, 413 or 415 is a request it could not read.
   const Json answer = Json::parse(outcome.body, nullptr, false);

@@ -200,6 +200,9 @@ std::vector<std::pair<std::string, Json>> review_log_fields(const ReviewLog& log
   if (!log.message.empty()) {
     fields.emplace_back("message", log.message);
   }
+  if (!log.warnings.empty()) {
+    fields.emplace_back("warnings", log.warnings);
+  }
   return fields;
 }
 

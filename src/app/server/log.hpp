@@ -34,8 +34,8 @@ void log_event(spdlog::level::level_enum level, std::string_view msg,
                const std::vector<std::pair<std::string, std::string>>& fields = {});
 
 /// The one line per admission review: uid, namespace, pod, operation, matched SidecarSets, op
-/// count, latency in µs, outcome (and the message when there is one). Level info, or warn for
-/// `error` outcomes.
+/// count, latency in µs, outcome (and the message and the warnings when there are any). Level
+/// info, or warn for `error` outcomes.
 void log_review(const ReviewLog& log, std::chrono::microseconds latency);
 
 /// The fields of log_review's line, in order.

@@ -139,22 +139,33 @@ struct PodView {
 struct Produced {
   Json container;
   std::string policy;
+  std::string sidecarset;  // for warnings
+};
+
+struct PendingVolume {
+  Json volume;
+  std::string sidecarset;  // for warnings
 };
 
 struct Build {
   std::vector<Produced> containers;
   std::vector<Produced> init_containers;
-  std::vector<Json> volumes;
+  std::vector<PendingVolume> volumes;
   std::vector<Json> secrets;
   std::map<std::string, std::string> annotations;  // hot-upgrade versions and working map
   std::vector<std::string> warnings;
 };
 
 // GetSidecarTransferEnvs: whole EnvVars copied from a pod container, names in sorted order.
-std::vector<Json> transfer_envs(const Json& sidecar, const PodView& pod) {
+// Upstream skips what it cannot find without a word; the user is told with a warning (`where`
+// names the SidecarSet and container), since a sidecar missing its configuration is a surprise.
+std::vector<Json> transfer_envs(const Json& sidecar, const PodView& pod, const std::string& where,
+                                std::vector<std::string>& warnings) {
   std::map<std::string, const Json*> index;  // "<container>/<env>", last one wins like a Go map
+  std::set<std::string> containers;
   if (pod.containers != nullptr && pod.containers->is_array()) {
     for (const auto& c : *pod.containers) {
+      containers.insert(member_string(c, "name"));
       for (const Json* env : items(c, "env")) {
         index[member_string(c, "name") + "/" + member_string(*env, "name")] = env;
       }
@@ -165,16 +176,23 @@ std::vector<Json> transfer_envs(const Json& sidecar, const PodView& pod) {
     std::string source = member_string(*t, "sourceContainerName");
     const Json& from = member(member(*t, "sourceContainerNameFrom"), "fieldRef");
     if (from.is_object()) {
-      auto split = split_subscript(member_string(from, "fieldPath"));
-      if (!split) {
-        continue;  // upstream logs "unsupported fieldPath" and skips the entry
+      const std::string path = member_string(from, "fieldPath");
+      auto split = split_subscript(path);
+      if (!split || (split->first != "metadata.labels" && split->first != "metadata.annotations")) {
+        // upstream logs "unsupported fieldPath" and skips the entry (validation refuses it, a
+        // ControllerRevision's stored spec may still hold it)
+        warnings.push_back(where + "transferEnv fieldPath " + go_quote(path) +
+                           " is not supported; skipped");
+        continue;
       }
       if (split->first == "metadata.labels") {
         auto it = pod.labels.find(split->second);
         source = it == pod.labels.end() ? "" : it->second;
-      } else if (split->first == "metadata.annotations") {
-        source = member_string(pod.annotations ? *pod.annotations : null_json(), split->second);
       } else {
+        source = member_string(pod.annotations ? *pod.annotations : null_json(), split->second);
+      }
+      if (source.empty()) {
+        warnings.push_back(where + "transferEnv source " + path + " is not set; skipped");
         continue;
       }
     }
@@ -187,9 +205,17 @@ std::vector<Json> transfer_envs(const Json& sidecar, const PodView& pod) {
         names.insert(n->get<std::string>());
       }
     }
+    if (!containers.contains(source)) {
+      warnings.push_back(where + "transferEnv source container " + go_quote(source) +
+                         " is not in the pod; skipped");
+      continue;
+    }
     for (const auto& name : names) {
       if (auto it = index.find(source + "/" + name); it != index.end()) {
         out.push_back(*it->second);
+      } else {
+        warnings.push_back(where + "transferEnv: container " + go_quote(source) + " has no env " +
+                           go_quote(name) + "; skipped");
       }
     }
   }
@@ -259,7 +285,8 @@ Result<Json> prepare(const Json& sidecar, const std::string& sidecarset, const J
     c["resources"] = std::move(*resources);  // replaced, not merged (§3.9)
   }
   Shared shared = shared_from_pod(sidecar, pod);
-  std::vector<Json> transfers = transfer_envs(sidecar, pod);
+  const std::string where = prefix(sidecarset) + "container " + go_quote(name) + ": ";
+  std::vector<Json> transfers = transfer_envs(sidecar, pod, where, build.warnings);
   {
     // transferEnvs = MergeEnvVar(transferEnvs, subPathExpr envs)
     Json merged = Json::array();
@@ -276,13 +303,12 @@ Result<Json> prepare(const Json& sidecar, const std::string& sidecarset, const J
     if (volumes.is_array()) {
       for (const auto& v : volumes) {
         if (member_string(v, "name") == vol) {
-          build.volumes.push_back(v);
+          build.volumes.push_back({v, sidecarset});
           return;
         }
       }
     }
-    build.warnings.push_back(prefix(sidecarset) + "container " + go_quote(name) + ": " +
-                             std::string(kind) + " " + go_quote(vol) +
+    build.warnings.push_back(where + std::string(kind) + " " + go_quote(vol) +
                              " names no volume of the SidecarSet; not injected");
   };
   for (const Json* m : items(sidecar, "volumeMounts")) {
@@ -351,17 +377,23 @@ Result<Json> prepare(const Json& sidecar, const std::string& sidecarset, const J
 }
 
 // Emits the prepared container, or its hot-upgrade pair, into `out`.
-void emit(const Json& spec_container, Json prepared, std::vector<Produced>& out,
-          std::map<std::string, std::string>& working, bool hot, Build& build) {
+void emit(const Json& spec_container, Json prepared, const std::string& sidecarset,
+          std::vector<Produced>& out, std::map<std::string, std::string>& working, bool hot,
+          Build& build) {
   const std::string policy = member_string(spec_container, "podInjectPolicy");
   if (!hot) {
-    out.push_back({std::move(prepared), policy});
+    out.push_back({std::move(prepared), policy, sidecarset});
     return;
   }
   auto pair = hot_upgrade_pair(
       prepared, member_string(member(spec_container, "upgradeStrategy"), "hotUpgradeEmptyImage"));
-  out.push_back({std::move(pair.working), policy});
-  out.push_back({std::move(pair.empty), policy});
+  const std::string name = member_string(spec_container, "name");
+  // The pod shows two containers the SidecarSet never named (§4).
+  build.warnings.push_back(prefix(sidecarset) + "hot-upgrade container " + go_quote(name) +
+                           " is injected as " + go_quote(name + "-1") + " and " +
+                           go_quote(name + "-2"));
+  out.push_back({std::move(pair.working), policy, sidecarset});
+  out.push_back({std::move(pair.empty), policy, sidecarset});
   for (auto& [k, v] : pair.annotations) {
     build.annotations[k] = v;
   }
@@ -372,7 +404,10 @@ void emit(const Json& spec_container, Json prepared, std::vector<Produced>& out,
 
 // mergeSidecarContainers: a same-name pod container is replaced in place; the rest go before
 // (BeforeAppContainer) or after (AfterAppContainer, and "" on the pod path) the pod's list.
-Json merge_containers(const Json& origin, const std::vector<Produced>& injected) {
+// Replacing one of the pod's own containers (not an earlier injection of ours) is warned about:
+// the user's container silently becomes the sidecar.
+Json merge_containers(const Json& origin, const std::vector<Produced>& injected,
+                      std::vector<std::string>& warnings) {
   Json result = origin.is_array() ? origin : Json::array();
   std::map<std::string, std::size_t> index;
   for (std::size_t i = 0; i < result.size(); ++i) {
@@ -382,6 +417,11 @@ Json merge_containers(const Json& origin, const std::vector<Produced>& injected)
   Json after = Json::array();
   for (const auto& p : injected) {
     if (auto it = index.find(member_string(p.container, "name")); it != index.end()) {
+      if (!is_injected(result[it->second]) && result[it->second] != p.container) {
+        warnings.push_back(prefix(p.sidecarset) + "container " +
+                           go_quote(member_string(p.container, "name")) +
+                           " replaces the pod's container of the same name");
+      }
       result[it->second] = p.container;
     } else if (p.policy == "BeforeAppContainer") {
       before.push_back(p.container);
@@ -408,38 +448,57 @@ bool is_active(const Json& pod) {
 
 struct Selection {
   std::vector<SuitableSidecarSet> matched;
+  std::vector<std::string> warnings;  // what selection left out that the user may expect
+  std::vector<std::string> replaced;  // how the selected ones differ from the live SidecarSets
 };
 
+// Whether `s` selects the pod by its namespace and pod selectors; a selector that cannot be
+// evaluated is an error naming the field.
+Result<bool> selects(const SidecarSet& s, const Labels& ns_labels, const Labels& labels) {
+  if (s.namespace_selector) {
+    auto ok = selector_matches(*s.namespace_selector, ns_labels);
+    if (!ok) {
+      return fail(ok.error().code,
+                  prefix(s.name) + "spec.namespaceSelector: " + ok.error().message);
+    }
+    if (!*ok) {
+      return false;
+    }
+  }
+  // A nil or empty pod selector matches nothing (PodMatchedSidecarSet).
+  if (!s.selector || s.selector->empty()) {
+    return false;
+  }
+  auto ok = selector_matches(*s.selector, labels);
+  if (!ok) {
+    return fail(ok.error().code, prefix(s.name) + "spec.selector: " + ok.error().message);
+  }
+  return *ok;
+}
+
 // §2.2: candidates in name order, paused skipped, namespace and pod selectors, revision, then
-// canaries replace their base.
+// canaries replace their base. A paused SidecarSet that would select the pod, a base replaced by
+// its canary and a revision other than the latest are reported as warnings.
 Result<Selection> select(const World& world, const std::string& ns, const Labels& labels,
                          std::uint64_t seed, const UpgradeSpecs& recorded) {
   Selection out;
-  std::mt19937_64 rng(seed);  // Partial's randomness, reproducible per review
-  std::set<std::string> bases;
+  std::mt19937_64 rng(seed);                 // Partial's randomness, reproducible per review
+  std::map<std::string, std::string> bases;  // base name -> canary name
   const Labels ns_labels = world.namespace_labels(ns);
   for (std::uint32_t idx : world.candidates(ns, labels)) {
     const SidecarSet& s = world.sidecarsets.at(idx);
     if (s.paused) {
+      // Upstream skips paused SidecarSets before their selectors; one that cannot be evaluated
+      // is not an error here either.
+      if (selects(s, ns_labels, labels).value_or(false)) {
+        out.warnings.push_back(prefix(s.name) +
+                               "injection is paused (spec.injectionStrategy.paused); not injected");
+      }
       continue;
     }
-    if (s.namespace_selector) {
-      auto ok = selector_matches(*s.namespace_selector, ns_labels);
-      if (!ok) {
-        return fail(ok.error().code,
-                    prefix(s.name) + "spec.namespaceSelector: " + ok.error().message);
-      }
-      if (!*ok) {
-        continue;
-      }
-    }
-    // A nil or empty pod selector matches nothing (PodMatchedSidecarSet).
-    if (!s.selector || s.selector->empty()) {
-      continue;
-    }
-    auto ok = selector_matches(*s.selector, labels);
+    auto ok = selects(s, ns_labels, labels);
     if (!ok) {
-      return fail(ok.error().code, prefix(s.name) + "spec.selector: " + ok.error().message);
+      return std::unexpected(ok.error());
     }
     if (!*ok) {
       continue;
@@ -453,12 +512,25 @@ Result<Selection> select(const World& world, const std::string& ns, const Labels
     const Json& anns = member(member(s.object, "metadata"), "annotations");
     if (member_string(anns, kCanaryAnnotation) == "true" &&
         !member_string(anns, kCanaryBaseAnnotation).empty()) {
-      bases.insert(member_string(anns, kCanaryBaseAnnotation));
+      bases.emplace(member_string(anns, kCanaryBaseAnnotation), s.name);
     }
     out.matched.push_back(std::move(*suitable));
   }
-  std::erase_if(out.matched,
-                [&](const SuitableSidecarSet& s) { return bases.contains(s.live->name); });
+  std::erase_if(out.matched, [&](const SuitableSidecarSet& s) {
+    auto base = bases.find(s.live->name);
+    if (base == bases.end()) {
+      return false;
+    }
+    out.replaced.push_back(prefix(s.live->name) + "replaced by its canary " +
+                           go_quote(base->second));
+    return true;
+  });
+  for (const auto& s : out.matched) {
+    if (s.from_history) {
+      out.replaced.push_back(prefix(s.live->name) + "injected at revision " +
+                             go_quote(s.controller_revision) + ", not the latest");
+    }
+  }
   return out;
 }
 
@@ -560,7 +632,7 @@ Result<Build> build_sidecars(const std::vector<SuitableSidecarSet>& matched, con
       if (!prepared) {
         return std::unexpected(prepared.error());
       }
-      emit(*ic, std::move(*prepared), build.init_containers, pre.working,
+      emit(*ic, std::move(*prepared), name, build.init_containers, pre.working,
            native && is_hot_upgrade(*ic), build);
       injecting = true;
     }
@@ -573,7 +645,8 @@ Result<Build> build_sidecars(const std::vector<SuitableSidecarSet>& matched, con
       if (!prepared) {
         return std::unexpected(prepared.error());
       }
-      emit(*c, std::move(*prepared), build.containers, pre.working, is_hot_upgrade(*c), build);
+      emit(*c, std::move(*prepared), name, build.containers, pre.working, is_hot_upgrade(*c),
+           build);
       injecting = true;
     }
     if (injecting) {
@@ -586,18 +659,35 @@ Result<Build> build_sidecars(const std::vector<SuitableSidecarSet>& matched, con
   return build;
 }
 
-// util.MergeVolumes: the pod's own volumes win, then the first pending volume of a name.
-void merge_volumes(Json& mspec, const Json& spec, std::vector<Json>& pending) {
+// util.MergeVolumes: the pod's own volumes win, then the first pending volume of a name. A pod
+// volume that differs from the SidecarSet's of the same name is warned about: the sidecar then
+// mounts something its SidecarSet did not describe.
+void merge_volumes(Json& mspec, const Json& spec, std::vector<PendingVolume>& pending,
+                   std::vector<std::string>& warnings) {
   Json vols = member(spec, "volumes").is_array() ? member(spec, "volumes") : Json::array();
-  std::set<std::string> names;
+  std::map<std::string, const Json*> own;
   for (const auto& v : vols) {
-    names.insert(member_string(v, "name"));
+    own.emplace(member_string(v, "name"), &v);
+  }
+  std::set<std::string> names;
+  std::set<std::string> warned;
+  for (const auto& [name, volume] : own) {
+    names.insert(name);
   }
   const std::size_t before = vols.size();
-  for (auto& v : pending) {
-    if (names.insert(member_string(v, "name")).second) {
-      vols.push_back(std::move(v));
+  std::vector<Json> added;
+  for (auto& p : pending) {
+    const std::string name = member_string(p.volume, "name");
+    if (names.insert(name).second) {
+      added.push_back(std::move(p.volume));
+    } else if (auto it = own.find(name);
+               it != own.end() && *it->second != p.volume && warned.insert(name).second) {
+      warnings.push_back(prefix(p.sidecarset) + "volume " + go_quote(name) +
+                         " differs from the pod's volume of that name; the pod's is kept");
     }
+  }
+  for (auto& v : added) {
+    vols.push_back(std::move(v));
   }
   if (vols.size() != before) {
     mspec["volumes"] = std::move(vols);
@@ -637,13 +727,14 @@ void assemble(Json& mutated, const Json& spec, Build& build, const PreState& pre
                    });
   if (!build.init_containers.empty()) {
     mspec["initContainers"] =
-        merge_containers(member(spec, "initContainers"), build.init_containers);
+        merge_containers(member(spec, "initContainers"), build.init_containers, build.warnings);
   }
   // EnableSortSidecarContainerByName is off by default: containers keep their build order.
   if (!build.containers.empty()) {
-    mspec["containers"] = merge_containers(member(spec, "containers"), build.containers);
+    mspec["containers"] =
+        merge_containers(member(spec, "containers"), build.containers, build.warnings);
   }
-  merge_volumes(mspec, spec, build.volumes);
+  merge_volumes(mspec, spec, build.volumes, build.warnings);
   merge_secrets(mspec, spec, build.secrets);
   set_annotation(mutated, std::string(kHashAnnotation), encode_upgrade_specs(pre.hashes));
   set_annotation(mutated, std::string(kHashWithoutImageAnnotation),
@@ -689,6 +780,7 @@ Result<Injection> inject(const World& world, const Json& pod, std::string_view r
     return std::unexpected(selection.error());
   }
   const auto& matched = selection->matched;
+  result.warnings = std::move(selection->warnings);
   if (matched.empty()) {
     return result;
   }
@@ -734,7 +826,6 @@ Result<Injection> inject(const World& world, const Json& pod, std::string_view r
   if (!build) {
     return std::unexpected(build.error());
   }
-  result.warnings = build->warnings;
 
   Json mutated = pod;
   if (annotations != original_annotations &&
@@ -749,6 +840,13 @@ Result<Injection> inject(const World& world, const Json& pod, std::string_view r
   }
   result.patch = diff(pod, mutated);
   result.pod = std::move(mutated);
+  // What selection left out is news on every review; what the build did only when it changed
+  // the pod (a reinvoked review of our own output must not repeat the first one's warnings).
+  if (!result.patch.empty()) {
+    for (auto* list : {&selection->replaced, &build->warnings}) {
+      result.warnings.insert(result.warnings.end(), list->begin(), list->end());
+    }
+  }
   return result;
 }
 

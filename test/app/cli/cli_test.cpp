@@ -439,6 +439,39 @@ TEST_CASE("review answers every fixture request as the server would") {
   }
 }
 
+TEST_CASE("review and inject print the response's warnings on stderr") {
+  const std::string dir = scratch("warnings");
+  write(dir + "/paused.yaml", R"(apiVersion: apps.kruise.io/v1beta1
+kind: SidecarSet
+metadata:
+  name: paused
+spec:
+  selector:
+    matchLabels:
+      app: web
+  injectionStrategy:
+    paused: true
+  containers:
+  - name: agent
+    image: agent:1.0
+)");
+  const std::string request = slurp(kSrc + "/fixtures/reviews/create-v1.json");
+  const std::string expected =
+      "warning: sidecarset \"paused\": injection is paused (spec.injectionStrategy.paused); not "
+      "injected\n";
+  Run reviewed = run({"review", "--sidecarsets", dir + "/paused.yaml"}, request);
+  CHECK(reviewed.status == 0);
+  CHECK(reviewed.err == expected);
+  CHECK(Json::parse(reviewed.out)["response"]["warnings"] ==
+        Json::array({expected.substr(9, expected.size() - 10)}));
+  Run injected = run({"inject", "--sidecarsets", dir + "/paused.yaml", "-f", "-"},
+                     Json::parse(request)["request"]["object"].dump());
+  CHECK(injected.status == 0);
+  // inject names the document the warning is about: "warning: <where>: <warning>".
+  CHECK_THAT(injected.err,
+             Catch::StartsWith("warning: ") && Catch::EndsWith(": " + expected.substr(9)));
+}
+
 TEST_CASE("review: broken requests") {
   const std::string dir = kCli + "/sidecarsets";
   SECTION("a request with a uid gets a review even when it is wrong") {

@@ -703,6 +703,22 @@ TEST_CASE("one review line carries uid, namespace, pod, operation, matches, ops,
         R"({"ts":"2025-11-22T00:32:34.123Z","level":"info","msg":"review","uid":"0df28fbd",)"
         R"("namespace":"shop","pod":"web-7d9c8b6f5d-","operation":"CREATE","matched":[],"ops":0,)"
         R"("latency_us":7,"outcome":"denied","message":"sidecarset \"x\": revision missing"})");
+  log.outcome = "patched";
+  log.message.clear();
+  log.matched = {"hot"};
+  log.warnings = {"sidecarset \"hot\": hot-upgrade container \"c\" injected as a pair", "w2"};
+  CHECK(format_log_line(LogFormat::kText, ts, spdlog::level::info, "review",
+                        review_log_fields(log, std::chrono::microseconds(7))) ==
+        "2025-11-22T00:32:34.123Z info review uid=0df28fbd namespace=shop pod=web-7d9c8b6f5d- "
+        "operation=CREATE matched=hot ops=0 latency_us=7 outcome=patched "
+        "warnings=\"sidecarset \\\"hot\\\": hot-upgrade container \\\"c\\\" injected as a "
+        "pair,w2\"");
+  CHECK(format_log_line(LogFormat::kJson, ts, spdlog::level::info, "review",
+                        review_log_fields(log, std::chrono::microseconds(7))) ==
+        R"({"ts":"2025-11-22T00:32:34.123Z","level":"info","msg":"review","uid":"0df28fbd",)"
+        R"("namespace":"shop","pod":"web-7d9c8b6f5d-","operation":"CREATE","matched":["hot"],)"
+        R"("ops":0,"latency_us":7,"outcome":"patched","warnings":["sidecarset \"hot\": )"
+        R"(hot-upgrade container \"c\" injected as a pair","w2"]})");
 }
 
 TEST_CASE("SIGTERM stops the server gracefully once handle_signals() was called") {
