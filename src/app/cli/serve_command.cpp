@@ -65,6 +65,9 @@ Options:
   --listen HOST:PORT     address to listen on (default 0.0.0.0:8443; [::]:8443 for IPv6)
   --threads N            I/O threads (default 0 = one per core)
   --max-connections N    open connections before the oldest idle ones are closed (default 10000)
+  --max-buffered-bytes N request-body bytes held across all connections (default 67108864 =
+                         64 MiB; 0 = no cap; at least the 8 MiB body limit): a request whose
+                         body does not fit gets 429 with Retry-After: 1, its body discarded
   --shutdown-delay S     seconds still serving after SIGTERM, not ready (default 5)
   --shutdown-timeout S   seconds from SIGTERM to exit at the latest (default 25; more than the
                          delay; terminationGracePeriodSeconds must exceed it)
@@ -119,9 +122,10 @@ int run_serve(const std::vector<std::string>& args, std::ostream& out, std::ostr
   options.add_options()("sidecarsets", "", cxxopts::value<std::vector<std::string>>())(
       "tls-cert", "", cxxopts::value<std::string>())("tls-key", "", cxxopts::value<std::string>())(
       "client-ca", "", cxxopts::value<std::string>())("listen", "", cxxopts::value<std::string>())(
-      "threads", "", cxxopts::value<std::string>())(
-      "max-connections", "", cxxopts::value<std::string>())("shutdown-delay", "",
-                                                            cxxopts::value<std::string>())(
+      "threads", "", cxxopts::value<std::string>())("max-connections", "",
+                                                    cxxopts::value<std::string>())(
+      "max-buffered-bytes", "", cxxopts::value<std::string>())("shutdown-delay", "",
+                                                               cxxopts::value<std::string>())(
       "shutdown-timeout", "", cxxopts::value<std::string>())("reload-interval", "",
                                                              cxxopts::value<std::string>())(
       "log-format", "", cxxopts::value<std::string>())("log-level", "",
@@ -164,10 +168,11 @@ int run_serve(const std::vector<std::string>& args, std::ostream& out, std::ostr
   server_options.listen = string_option(r, "listen").value_or(server_options.listen);
   auto threads = unsigned_option(r, "threads", 0);
   auto max_connections = unsigned_option(r, "max-connections", server_options.max_connections);
+  auto max_buffered = unsigned_option(r, "max-buffered-bytes", server_options.max_buffered_bytes);
   auto interval = unsigned_option(r, "reload-interval", 2);
   auto delay = unsigned_option(r, "shutdown-delay", 5);
   auto timeout = unsigned_option(r, "shutdown-timeout", 25);
-  for (const auto* v : {&threads, &max_connections, &interval, &delay, &timeout}) {
+  for (const auto* v : {&threads, &max_connections, &max_buffered, &interval, &delay, &timeout}) {
     if (!*v) {
       return usage_error(err, kCmd, v->error());
     }
@@ -178,6 +183,13 @@ int run_serve(const std::vector<std::string>& args, std::ostream& out, std::ostr
   if (*max_connections == 0) {
     return usage_error(err, kCmd, "--max-connections must be at least 1");
   }
+  if (*max_buffered != 0 && *max_buffered < server_options.body_limit) {
+    return usage_error(err, kCmd,
+                       "--max-buffered-bytes " + std::to_string(*max_buffered) +
+                           " is below the request body limit of " +
+                           std::to_string(server_options.body_limit) +
+                           " bytes (0 turns the cap off)");
+  }
   if (*timeout <= *delay) {
     return usage_error(err, kCmd,
                        "--shutdown-timeout " + std::to_string(*timeout) +
@@ -187,6 +199,7 @@ int run_serve(const std::vector<std::string>& args, std::ostream& out, std::ostr
   server_options.shutdown_timeout = std::chrono::seconds(*timeout);
   server_options.threads = static_cast<unsigned>(*threads);
   server_options.max_connections = static_cast<std::size_t>(*max_connections);
+  server_options.max_buffered_bytes = static_cast<std::size_t>(*max_buffered);
   if (auto listen = parse_listen_address(server_options.listen); !listen) {
     return usage_error(err, kCmd, listen.error().message);
   }

@@ -18,7 +18,8 @@ struct HttpReply {
   boost::beast::http::status status = boost::beast::http::status::ok;
   std::string content_type = "text/plain; charset=utf-8";
   std::string body;
-  std::string allow;  // the Allow header of a 405, "" otherwise
+  std::string allow;        // the Allow header of a 405, "" otherwise
+  std::string retry_after;  // the Retry-After header (seconds) of a 429, "" otherwise
 };
 
 using HttpRequest = boost::beast::http::request<boost::beast::http::string_body>;

@@ -33,6 +33,7 @@ Server::Impl::Impl(ServerOptions opts, WorldHolder& holder)
       threads(options.threads != 0 ? options.threads
                                    : std::max(1u, std::thread::hardware_concurrency())),
       tls(TlsPaths{options.cert_file, options.key_file, options.client_ca_file}),
+      bodies(options.max_buffered_bytes),
       ioc(static_cast<int>(threads)),
       control(net::make_strand(ioc)),
       acceptor(control),
@@ -384,6 +385,8 @@ std::uint64_t Server::ready_generation() const {
 }
 
 std::size_t Server::connections() const { return impl_->live.load(); }
+
+std::size_t Server::buffered_bytes() const { return impl_->bodies.used(); }
 
 std::size_t Server::idle_connections() const {
   const std::lock_guard lock(impl_->mu);

@@ -48,6 +48,13 @@ struct ServerOptions {
   // webhooks accept 7 MiB; an UPDATE review carries object and oldObject. 8 MiB admits any
   // review the API server can send while bounding what one connection can make us buffer.
   std::size_t body_limit = 8u << 20;
+  // Request-body bytes buffered across all connections; 0 = no cap. A request whose body would
+  // pass it is answered 429 with Retry-After (client-go, kube-apiserver's webhook client,
+  // retries those) and its body read and discarded, never held. 64 MiB: eight bodies at the
+  // limit, thousands of ordinary pods (5-20 KiB), and below the Deployment's 256 MiB memory
+  // limit with room for the World and the JSON documents of the reviews running (one per
+  // thread). Must be 0 or at least body_limit.
+  std::size_t max_buffered_bytes = 64u << 20;
   // idle: longer than Go's 90 s IdleConnTimeout, so the client, not us, closes idle keep-alive
   // connections (closing first races its reuse). header: TLS handshake, and the request line and
   // headers once the first byte arrived (slowloris). body, write: per request.
@@ -109,6 +116,8 @@ class Server {
   std::size_t connections() const;
   /// Connections waiting for a request (the ones the cap and stop close first), for tests.
   std::size_t idle_connections() const;
+  /// Request-body bytes reserved now (see ServerOptions::max_buffered_bytes), for tests.
+  std::size_t buffered_bytes() const;
 
   struct Impl;
 

@@ -17,6 +17,7 @@
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core/error.hpp>
 
+#include "server/body_budget.hpp"
 #include "server/server.hpp"
 #include "server/tls_rotation.hpp"
 
@@ -37,6 +38,7 @@ struct Server::Impl {
   std::atomic<bool> draining{false};  // shutdown began: not ready, answers close
   std::atomic<bool> stopping{false};  // the acceptor is closed
   std::atomic<std::size_t> live{0};
+  BodyBudget bodies;  // request bodies buffered across connections
   unsigned short bound_port = 0;
 
   // Sessions waiting for a request, oldest first: the cap closes from the front. Guarded by mu,

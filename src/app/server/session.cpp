@@ -38,6 +38,9 @@ constexpr std::size_t kOversizePrefix = 64 * 1024;
 constexpr std::uint64_t kDrainLimit = 64u << 20;
 // Exchange of TLS close_notify after a `Connection: close` answer (then the socket is closed).
 constexpr std::chrono::seconds kCloseTimeout{3};
+// What a 429 asks the client to wait: client-go sleeps this long before its retry (up to 10
+// retries within the call's timeout), by which time the reviews holding the buffer are done.
+constexpr const char* kRetryAfterSeconds = "1";
 
 bool quiet_close(const beast::error_code& ec) {
   return ec == http::error::end_of_stream || ec == net::error::eof ||
@@ -148,8 +151,15 @@ void Session::on_header(beast::error_code ec, std::size_t) {
   keep_alive_ = req.keep_alive();
   const bool expects_continue =
       beast::iequals(req[http::field::expect], "100-continue") && !parser_->is_done();
-  if (const auto length = parser_->content_length(); length && *length > options().body_limit) {
+  const auto length = parser_->content_length();
+  if (length && *length > options().body_limit) {
     return reject_oversize(*length, expects_continue);
+  }
+  // The whole body is reserved before any of it is read (Beast's string body reserves the
+  // Content-Length at once); a chunked body may grow to the limit.
+  const std::uint64_t body_bytes = parser_->is_done() ? 0 : length.value_or(options().body_limit);
+  if (!body_.take(server_.bodies, static_cast<std::size_t>(body_bytes))) {
+    return reject_busy(expects_continue);
   }
   parser_->body_limit(options().body_limit);  // chunked bodies
   if (expects_continue) {
@@ -207,7 +217,28 @@ void Session::reject_oversize(std::uint64_t length, bool expects_continue) {
   if (expects_continue || length > kDrainLimit) {
     return answer_oversize({});
   }
+  drain_for_ = Drain::kOversize;
   drain_left_ = length;
+  tcp().expires_after(options().body_timeout);
+  drain();
+}
+
+// The buffer cap is reached: a 429 with Retry-After. A Content-Length body is read and
+// discarded first (never held: 16 KiB at a time), so that the answer is not lost to a reset and
+// the connection stays usable; a client waiting for 100-continue, or sending chunks, is answered
+// at once and the connection closed.
+void Session::reject_busy(bool expects_continue) {
+  log_event(spdlog::level::warn, "request body buffer full, answering 429",
+            {{"max_buffered_bytes", std::to_string(server_.bodies.cap())},
+             {"buffered_bytes", std::to_string(server_.bodies.used())}});
+  const auto length = parser_->content_length();
+  if (expects_continue || !length) {
+    keep_alive_ = false;
+    drain_left_ = 0;
+  } else {
+    drain_left_ = *length;  // what of it arrived with the header is still in buffer_
+  }
+  drain_for_ = Drain::kBusy;
   tcp().expires_after(options().body_timeout);
   drain();
 }
@@ -215,14 +246,14 @@ void Session::reject_oversize(std::uint64_t length, bool expects_continue) {
 void Session::drain() {
   const auto n = static_cast<std::size_t>(
       std::min<std::uint64_t>(drain_left_, static_cast<std::uint64_t>(buffer_.size())));
-  if (oversize_prefix_.size() < kOversizePrefix) {
+  if (drain_for_ == Drain::kOversize && oversize_prefix_.size() < kOversizePrefix) {
     const auto keep = std::min(n, kOversizePrefix - oversize_prefix_.size());
     oversize_prefix_.append(static_cast<const char*>(buffer_.data().data()), keep);
   }
   buffer_.consume(n);
   drain_left_ -= n;
   if (drain_left_ == 0) {
-    return answer_oversize(oversize_prefix_);
+    return drained();
   }
   const auto want =
       static_cast<std::size_t>(std::min<std::uint64_t>(drain_left_, std::uint64_t{kReadChunk}));
@@ -236,16 +267,36 @@ void Session::drain() {
                           });
 }
 
+void Session::drained() {
+  if (drain_for_ == Drain::kOversize) {
+    return answer_oversize(oversize_prefix_);
+  }
+  HttpReply reply = plain(http::status::too_many_requests,
+                          "too many request bodies buffered (max " +
+                              std::to_string(server_.bodies.cap()) + " bytes); retry later\n");
+  reply.retry_after = kRetryAfterSeconds;
+  respond(std::move(reply));
+}
+
 void Session::answer_oversize(std::string_view prefix) {
   respond(oversize_reply(server_, parser_->get(), prefix));
 }
 
 void Session::respond(HttpReply reply) {
+  // The reply is built: the request body is no longer needed. Its memory and its share of the
+  // buffer cap go back now, not after a write that a slow reader may drag out.
+  if (parser_) {
+    std::string().swap(parser_->get().body());
+  }
+  body_.release();
   response_ = {};
   response_.version(parser_ && parser_->get().version() == 10 ? 10 : 11);
   response_.result(reply.status);
   if (!reply.allow.empty()) {
     response_.set(http::field::allow, reply.allow);
+  }
+  if (!reply.retry_after.empty()) {
+    response_.set(http::field::retry_after, reply.retry_after);
   }
   response_.set(http::field::content_type, reply.content_type);
   response_.body() = std::move(reply.body);

@@ -18,6 +18,7 @@
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 
+#include "server/body_budget.hpp"
 #include "server/routes.hpp"
 #include "server/server_impl.hpp"
 
@@ -57,7 +58,9 @@ class Session : public std::enable_shared_from_this<Session> {
   void on_body(boost::beast::error_code ec, std::size_t);
   void on_read_error(boost::beast::error_code ec);
   void reject_oversize(std::uint64_t length, bool expects_continue);
+  void reject_busy(bool expects_continue);
   void drain();
+  void drained();
   void answer_oversize(std::string_view prefix);
   void respond(HttpReply reply);
   void on_write(boost::beast::error_code ec, std::size_t);
@@ -75,8 +78,12 @@ class Session : public std::enable_shared_from_this<Session> {
   boost::beast::http::response<boost::beast::http::empty_body> continue_;
   State state_ = State::kHandshake;
   bool keep_alive_ = true;
+  // The body being drained is answered 413 (oversize) or 429 (the buffer cap was reached).
+  enum class Drain { kOversize, kBusy };
+  Drain drain_for_ = Drain::kOversize;
   std::uint64_t drain_left_ = 0;
   std::string oversize_prefix_;
+  BodyReservation body_;  // this request's share of Server::Impl::bodies
 };
 
 }  // namespace injector
