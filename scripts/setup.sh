@@ -7,6 +7,7 @@ packages=(
   build-essential cmake pkg-config git python3 openssl ca-certificates curl
   libboost-dev libcpp-httplib-dev libssl-dev nlohmann-json3-dev rapidjson-dev libyaml-cpp-dev
   libcxxopts-dev libspdlog-dev libfmt-dev catch2 libre2-dev libmimalloc-dev libbenchmark-dev clang-format ccache
+  libxml2-utils  # xmllint: the JUnit XML of `test` is checked against a schema
 )
 if [ "${SETUP_EXTRAS:-0}" = 1 ]; then
   # Tools for the deployment check and the benchmarks; not needed to build or serve.

@@ -5,7 +5,8 @@
 // asserts the exact patch, that nlohmann's own JSON Patch (not ours) turns the pod into the
 // expected pod, and that reviewing the result again yields no ops. Expectations are rewritten
 // only with INJECTOR_UPDATE_GOLDEN=1 (then review the diff by hand). The loop follows
-// nlohmann/json's tests/src/unit-json_patch.cpp.
+// nlohmann/json's tests/src/unit-json_patch.cpp. A case's `case.yaml` states the same expectations
+// for `sidecarset-injector test fixtures/cases` (a ctest); keep it in step when a case changes.
 
 #include <catch2/catch.hpp>
 

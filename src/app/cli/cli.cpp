@@ -24,8 +24,9 @@ Usage:
 Commands:
   serve      Run the HTTPS mutating admission webhook (POST /mutate-pod, /healthz, /readyz)
   review     Answer one AdmissionReview request offline, byte for byte as the server would
-  inject     Print a Pod as the webhook would mutate it on CREATE
+  inject     Print Pods and workloads (their pod templates) as admission would leave them
   validate   Check SidecarSet manifests and report every problem
+  test       Run fixture-based admission test cases (golden files, checks, JUnit XML)
 
 SidecarSet sources (PATH): a file, or a directory whose .yaml, .yml and .json files are read in
 name order (recursively with -R, except for serve; names starting with '.' are skipped, so a
@@ -74,6 +75,9 @@ int run_cli(const std::vector<std::string>& args, std::istream& in, std::ostream
   }
   if (command == "validate") {
     return cli::run_validate(rest, out, err);
+  }
+  if (command == "test") {
+    return cli::run_test(rest, out, err);
   }
   if (command == "serve") {
     return cli::run_serve(rest, out, err);
