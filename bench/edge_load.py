@@ -161,6 +161,7 @@ def main():
     cmd = [args.bin, "serve", "--sidecarsets", os.path.join(ROOT, "examples/sidecarsets"),
            "--tls-cert", os.path.join(secret, "tls.crt"), "--tls-key",
            os.path.join(secret, "tls.key"), "--listen", "127.0.0.1:%d" % port,
+           "--metrics-listen", "127.0.0.1:0",
            "--threads", str(args.threads), "--log-level", "warn"] + args.server_args
     log = open(os.path.join(tmp, "server.log"), "w")
     server = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)

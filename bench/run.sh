@@ -97,7 +97,7 @@ post() {
 }
 
 # ---- our server ----
-"$BIN" serve --sidecarsets "$SIDECARSETS" --tls-cert "$tmp/tls.crt" --tls-key "$tmp/tls.key" \
+"$BIN" serve --metrics-listen 127.0.0.1:0 --sidecarsets "$SIDECARSETS" --tls-cert "$tmp/tls.crt" --tls-key "$tmp/tls.key" \
   --listen "127.0.0.1:$PORT" --threads "$THREADS" --log-level "$LOG_LEVEL" \
   2>"$tmp/injector.log" &
 injector_pid=$!

@@ -29,7 +29,7 @@ svc=sidecarset-injector.sidecarset-system.svc
 
 start_server() {  # $1: sidecarsets path
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
-  "$bin" serve --sidecarsets "$1" --tls-cert "$work/certs/tls.crt" --tls-key "$work/certs/tls.key" \
+  "$bin" serve --metrics-listen 127.0.0.1:0 --sidecarsets "$1" --tls-cert "$work/certs/tls.crt" --tls-key "$work/certs/tls.key" \
     --listen "127.0.0.1:$port" --log-level warn 2>"$work/server.log" &
   server_pid=$!
   for _ in $(seq 1 200); do

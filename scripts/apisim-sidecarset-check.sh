@@ -36,7 +36,7 @@ for _ in $(seq 200); do [ -s "$work/kubeconfig" ] && break; sleep 0.05; done
 server=$(awk '/server:/{print $2}' "$work/kubeconfig")
 api() { curl -sS --cacert "$work/sim/ca.crt" -H "Authorization: Bearer e2e-token" "$@"; }
 
-"$bin" serve --kubeconfig "$work/kubeconfig" --tls-cert "$work/certs/tls.crt" \
+"$bin" serve --metrics-listen 127.0.0.1:0 --kubeconfig "$work/kubeconfig" --tls-cert "$work/certs/tls.crt" \
   --tls-key "$work/certs/tls.key" --listen "127.0.0.1:$wport" --log-level warn \
   2>"$work/injector.log" &
 pids+=($!)

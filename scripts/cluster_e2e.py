@@ -175,7 +175,7 @@ class Env:
         p = self.procs.start([self.args.bin, "serve", "--kubeconfig", kubeconfig, "--tls-cert",
                               os.path.join(certs, "tls.crt"), "--tls-key",
                               os.path.join(certs, "tls.key"), "--listen", "127.0.0.1:%d" % port,
-                              "--log-format", "json"], log)
+                              "--metrics-listen", "127.0.0.1:0", "--log-format", "json"], log)
         server = Https("127.0.0.1", port, os.path.join(certs, "ca.crt"), server_name=SERVICE + ".svc")
         deadline = time.time() + 120
         while True:

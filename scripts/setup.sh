@@ -8,6 +8,7 @@ packages=(
   libboost-dev libcpp-httplib-dev libssl-dev nlohmann-json3-dev rapidjson-dev libyaml-cpp-dev
   libcxxopts-dev libspdlog-dev libfmt-dev catch2 libre2-dev libmimalloc-dev libbenchmark-dev clang-format ccache
   libxml2-utils  # xmllint: the JUnit XML of `test` is checked against a schema
+  python3-prometheus-client  # the metrics test parses /metrics with Prometheus' own parser
 )
 if [ "${SETUP_EXTRAS:-0}" = 1 ]; then
   # Tools for the deployment check and the benchmarks; not needed to build or serve.

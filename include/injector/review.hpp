@@ -36,6 +36,7 @@ struct ReviewLog {
   std::string outcome;  // patched | allowed | skipped | denied | error
   std::string message;
   std::vector<std::string> warnings;  // as sent in the response (bounded)
+  int refused_code = 0;               // 400, 413 or 415 when the request could not be read, else 0
 };
 
 /// The audit annotation of a patched pod: the SidecarSets injected, comma-separated. The API

@@ -142,6 +142,7 @@ ReviewOutcome transport_failure(const DecodeFailure& f) {
   ReviewLog log;
   log.uid = f.uid;
   log.version = f.version ? version_name(*f.version) : "";
+  log.refused_code = f.code;
   log.outcome = "error";
   log.message = f.message;
   const ReviewVersion version = f.version.value_or(ReviewVersion::kV1);

@@ -11,6 +11,7 @@
 #include "cli/options.hpp"
 #include "kube/client.hpp"
 #include "kube/cluster_source.hpp"
+#include "metrics/metrics.hpp"
 #include "server/log.hpp"
 #include "world_holder.hpp"
 
@@ -88,7 +89,23 @@ std::expected<std::optional<ClusterSettings>, std::string> cluster_settings(
   return std::optional<ClusterSettings>(std::move(settings));
 }
 
-int serve_cluster(const ClusterSettings& settings, ServerOptions server_options) {
+bool start_metrics(const std::string& listen, std::unique_ptr<metrics::Listener>& out) {
+  if (listen == "0") {
+    return true;
+  }
+  out = std::make_unique<metrics::Listener>(listen, metrics::global());
+  if (auto started = out->start(); !started) {
+    log_event(spdlog::level::critical, "cannot start: " + started.error().message);
+    out.reset();
+    return false;
+  }
+  log_event(spdlog::level::info, "metrics listening",
+            {{"address", listen}, {"port", std::to_string(out->port())}});
+  return true;
+}
+
+int serve_cluster(const ClusterSettings& settings, ServerOptions server_options,
+                  const std::string& metrics_listen) {
   kube::Client::Options client_options;
   client_options.config = settings.api;
   client_options.insecure_skip_tls_verify = settings.insecure_skip_tls_verify;
@@ -122,6 +139,11 @@ int serve_cluster(const ClusterSettings& settings, ServerOptions server_options)
   Server server(server_options, holder);
   if (auto started = server.start(); !started) {
     log_event(spdlog::level::critical, "cannot start: " + started.error().message);
+    (*client)->stop();
+    return kExitUsage;
+  }
+  std::unique_ptr<metrics::Listener> metrics_listener;
+  if (!start_metrics(metrics_listen, metrics_listener)) {
     (*client)->stop();
     return kExitUsage;
   }

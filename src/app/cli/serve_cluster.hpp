@@ -4,12 +4,14 @@
 // --kubeconfig is given inside a pod).
 
 #include <expected>
+#include <memory>
 #include <optional>
 #include <string>
 
 #include <cxxopts.hpp>
 
 #include "kube/config.hpp"
+#include "metrics/listener.hpp"
 #include "server/server.hpp"
 
 namespace injector::cli {
@@ -30,6 +32,13 @@ std::expected<std::optional<ClusterSettings>, std::string> cluster_settings(
     const cxxopts::ParseResult& r, bool have_sidecarset_paths);
 
 /// Runs the server until SIGTERM/SIGINT with the World read from the cluster; the exit status.
-int serve_cluster(const ClusterSettings& settings, ServerOptions server_options);
+/// `metrics_listen` as start_metrics takes it.
+int serve_cluster(const ClusterSettings& settings, ServerOptions server_options,
+                  const std::string& metrics_listen);
+
+/// Starts /metrics on `listen` ("0": none, `out` stays null), once the webhook server is up, so
+/// that a startup error is the webhook's own. False (logged as "cannot start: ...") when it
+/// cannot listen.
+bool start_metrics(const std::string& listen, std::unique_ptr<metrics::Listener>& out);
 
 }  // namespace injector::cli

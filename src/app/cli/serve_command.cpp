@@ -10,6 +10,7 @@
 #include "cli/options.hpp"
 #include "cli/serve_cluster.hpp"
 #include "injector/model/load.hpp"
+#include "metrics/metrics.hpp"
 #include "server/log.hpp"
 #include "server/server.hpp"
 #include "sources/reloader.hpp"
@@ -63,6 +64,9 @@ Options:
                          (kube-apiserver presents one when its AdmissionConfiguration names a
                          kubeconfig for the webhook; read again with the pair)
   --listen HOST:PORT     address to listen on (default 0.0.0.0:8443; [::]:8443 for IPv6)
+  --metrics-listen HOST:PORT
+                         plain HTTP address of GET /metrics, Prometheus' text format (default
+                         :8080, all interfaces; 0 disables)
   --threads N            I/O threads (default 0 = one per core)
   --max-connections N    open connections before the oldest idle ones are closed (default 10000)
   --max-buffered-bytes N request-body bytes held across all connections (default 67108864 =
@@ -122,12 +126,13 @@ int run_serve(const std::vector<std::string>& args, std::ostream& out, std::ostr
   options.add_options()("sidecarsets", "", cxxopts::value<std::vector<std::string>>())(
       "tls-cert", "", cxxopts::value<std::string>())("tls-key", "", cxxopts::value<std::string>())(
       "client-ca", "", cxxopts::value<std::string>())("listen", "", cxxopts::value<std::string>())(
-      "threads", "", cxxopts::value<std::string>())("max-connections", "",
-                                                    cxxopts::value<std::string>())(
-      "max-buffered-bytes", "", cxxopts::value<std::string>())("shutdown-delay", "",
-                                                               cxxopts::value<std::string>())(
-      "shutdown-timeout", "", cxxopts::value<std::string>())("reload-interval", "",
-                                                             cxxopts::value<std::string>())(
+      "threads", "", cxxopts::value<std::string>())(
+      "max-connections", "", cxxopts::value<std::string>())("max-buffered-bytes", "",
+                                                            cxxopts::value<std::string>())(
+      "shutdown-delay", "", cxxopts::value<std::string>())("shutdown-timeout", "",
+                                                           cxxopts::value<std::string>())(
+      "reload-interval", "", cxxopts::value<std::string>())("metrics-listen", "",
+                                                            cxxopts::value<std::string>())(
       "log-format", "", cxxopts::value<std::string>())("log-level", "",
                                                        cxxopts::value<std::string>())("h,help", "");
   options.add_options()("strict", "")("f,file", "", cxxopts::value<std::vector<std::string>>());
@@ -203,6 +208,12 @@ int run_serve(const std::vector<std::string>& args, std::ostream& out, std::ostr
   if (auto listen = parse_listen_address(server_options.listen); !listen) {
     return usage_error(err, kCmd, listen.error().message);
   }
+  const std::string metrics_listen = string_option(r, "metrics-listen").value_or(":8080");
+  if (metrics_listen != "0") {
+    if (auto listen = parse_listen_address(metrics_listen); !listen) {
+      return usage_error(err, kCmd, "--metrics-listen: " + listen.error().message);
+    }
+  }
   auto format = parse_log_format(string_option(r, "log-format").value_or("text"));
   if (!format) {
     return usage_error(err, kCmd, format.error().message);
@@ -214,11 +225,12 @@ int run_serve(const std::vector<std::string>& args, std::ostream& out, std::ostr
 
   init_logging(*format, level);
   if (*cluster) {
-    return serve_cluster(**cluster, std::move(server_options));
+    return serve_cluster(**cluster, std::move(server_options), metrics_listen);
   }
   // The baseline is taken before reading, so a change made while loading is reloaded later.
   std::string baseline = fingerprint(paths);
   const BuildOptions build_options{r.count("strict") != 0};
+  const auto load_started = std::chrono::steady_clock::now();
   auto loaded = load_world(paths, 1, build_options);
   if (!loaded) {
     for (const std::string& problem : loaded.error()) {
@@ -235,11 +247,18 @@ int run_serve(const std::vector<std::string>& args, std::ostream& out, std::ostr
     log_event(spdlog::level::info, "sidecarset source note", {{"note", note}});
   }
   log_event(spdlog::level::info, "sidecarsets loaded", count_fields(1, loaded->counts));
+  metrics::record_world(metrics::global(), 1, loaded->build.world->sidecarsets.size(), 0, 0,
+                        std::chrono::steady_clock::now() - load_started,
+                        std::chrono::system_clock::now());
 
   WorldHolder holder(loaded->build.world);
   Server server(server_options, holder);
   if (auto started = server.start(); !started) {
     log_event(spdlog::level::critical, "cannot start: " + started.error().message);
+    return kExitUsage;
+  }
+  std::unique_ptr<metrics::Listener> metrics_listener;
+  if (!start_metrics(metrics_listen, metrics_listener)) {
     return kExitUsage;
   }
   Reloader reloader(paths, holder, std::move(baseline), loaded->digest,

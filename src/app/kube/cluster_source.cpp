@@ -1,12 +1,14 @@
 #include "kube/cluster_source.hpp"
 
 #include <ctime>
+#include <map>
 #include <random>
 
 #include "injector/model/cluster.hpp"
 #include "injector/model/world.hpp"
 #include "injector/wire/json_access.hpp"
 #include "injector/wire/json_parse.hpp"
+#include "metrics/metrics.hpp"
 #include "server/log.hpp"
 
 namespace injector::kube {
@@ -186,6 +188,7 @@ void ClusterSource::start_informers(const std::string& sidecarset_version) {
     }
   }
   informers_ready_.store(true);
+  collector_ = metrics::global().collectors.add([this](metrics::Exposition& out) { collect(out); });
   log_event(
       spdlog::level::info, "reading the cluster",
       {{"sidecarsets", sidecarset_resource_}, {"revision_namespace", options_.revision_namespace}});
@@ -257,6 +260,21 @@ void ClusterSource::build_once() {
     left_out.insert(p.origin.file + "\x1f" + p.object);
   }
   report.left_out = left_out.size();
+  // A SidecarSet left out only for rule 14 (it collides with an older one) is in conflict; any
+  // other problem makes it invalid.
+  std::map<std::string, bool> only_conflicts;
+  for (const auto& p : built.problems) {
+    const bool conflict = p.message.find(" is in conflict with sidecarset ") != std::string::npos ||
+                          p.message.find(" already exist in ") != std::string::npos;
+    auto [it, fresh] = only_conflicts.emplace(p.origin.file + "\x1f" + p.object, conflict);
+    if (!fresh) {
+      it->second = it->second && conflict;
+    }
+  }
+  std::size_t conflicts = 0;
+  for (const auto& [key, conflict] : only_conflicts) {
+    conflicts += conflict ? 1 : 0;
+  }
   for (const auto& p : report.problems) {
     if (!logged_problems_.contains(p)) {
       log_event(spdlog::level::err, "sidecarset left out", {{"problem", p}});
@@ -277,6 +295,9 @@ void ClusterSource::build_once() {
     holder_.set(built.build.world);
     ++builds_;
   }
+  metrics::record_world(
+      metrics::global(), generation, logged.sidecarsets, logged.left_out - conflicts, conflicts,
+      std::chrono::steady_clock::now() - started, std::chrono::system_clock::now());
   log_event(spdlog::level::info, "sidecarsets updated from the cluster",
             {{"generation", std::to_string(generation)},
              {"sidecarsets", std::to_string(logged.sidecarsets)},
@@ -332,6 +353,39 @@ Readiness ClusterSource::readiness(bool verbose) const {
 BuildReport ClusterSource::last_build() const {
   const std::lock_guard lock(mutex_);
   return report_;
+}
+
+}  // namespace injector::kube
+
+namespace injector::kube {
+
+void ClusterSource::collect(metrics::Exposition& out) const {
+  constexpr std::string_view kSync = "sidecarset_injector_informer_last_sync_timestamp_seconds";
+  constexpr std::string_view kRelists = "sidecarset_injector_informer_relists_total";
+  constexpr std::string_view kRestarts = "sidecarset_injector_informer_watch_restarts_total";
+  std::vector<std::pair<std::string, InformerStatus>> statuses;
+  for (const auto& informer : informers_) {
+    statuses.emplace_back(informer->describe(), informer->status());
+  }
+  out.family(kSync, "gauge",
+             "When each informer last completed a list or received a watch event or bookmark "
+             "(Unix time; 0 before its first list).");
+  for (const auto& [resource, s] : statuses) {
+    const auto last =
+        s.last_event && (!s.last_sync || *s.last_event > *s.last_sync) ? s.last_event : s.last_sync;
+    out.sample(kSync, {{"resource", resource}},
+               last ? std::chrono::duration<double>(last->time_since_epoch()).count() : 0.0);
+  }
+  // The first list and the first watch are not restarts (client-go's reflector relists after a
+  // 410 Gone and rewatches after every watch timeout or drop).
+  out.family(kRelists, "counter", "Complete lists after the first, per informer.");
+  for (const auto& [resource, s] : statuses) {
+    out.sample(kRelists, {{"resource", resource}}, s.lists > 0 ? s.lists - 1 : 0);
+  }
+  out.family(kRestarts, "counter", "Watch requests after the first, per informer.");
+  for (const auto& [resource, s] : statuses) {
+    out.sample(kRestarts, {{"resource", resource}}, s.watches > 0 ? s.watches - 1 : 0);
+  }
 }
 
 }  // namespace injector::kube

@@ -25,6 +25,7 @@
 
 #include "kube/client.hpp"
 #include "kube/informer.hpp"
+#include "metrics/registry.hpp"
 #include "server/server.hpp"
 #include "world_holder.hpp"
 
@@ -75,6 +76,8 @@ class ClusterSource {
 
  private:
   void discover();
+  /// The informer families of a scrape (registered once the informers exist).
+  void collect(metrics::Exposition& out) const;
   void start_informers(const std::string& sidecarset_version);
   void mark_dirty();
   void build_loop();
@@ -99,6 +102,8 @@ class ClusterSource {
   std::optional<std::chrono::system_clock::time_point> built_at_;
   std::set<std::string> logged_problems_;
   std::thread builder_;
+  // Last: destroyed first, so no scrape reads the members above while they go.
+  metrics::Collectors::Handle collector_;
 };
 
 /// RFC 3339 UTC with seconds (`2025-03-01T12:00:00Z`).

@@ -9,6 +9,7 @@
 #include <boost/beast/http/verb.hpp>
 
 #include "injector/review.hpp"
+#include "metrics/metrics.hpp"
 #include "server/log.hpp"
 
 namespace injector {
@@ -17,6 +18,8 @@ namespace {
 namespace http = boost::beast::http;
 
 std::string_view to_view(boost::beast::string_view s) { return {s.data(), s.size()}; }
+
+constexpr std::size_t kPodPath = 0;  // metrics::kReviewPaths[0], /mutate-pod
 
 // Per-review randomness for injectionStrategy Partial: each review draws independently.
 std::uint64_t review_seed() {
@@ -91,10 +94,16 @@ HttpReply pod_review(Server::Impl& server, const HttpRequest& request, std::stri
   }
   const auto content_type = to_view(request[http::field::content_type]);
   const auto started = std::chrono::steady_clock::now();
-  auto outcome = review(*world, HttpReviewRequest{content_type, body, too_large},
-                        InjectOptions{std::chrono::system_clock::now(), review_seed()});
-  log_review(outcome.log, std::chrono::duration_cast<std::chrono::microseconds>(
-                              std::chrono::steady_clock::now() - started));
+  metrics::Metrics& m = metrics::global();
+  ReviewOutcome outcome;
+  {
+    const metrics::InFlight in_flight(m, kPodPath);
+    outcome = review(*world, HttpReviewRequest{content_type, body, too_large},
+                     InjectOptions{std::chrono::system_clock::now(), review_seed()});
+  }
+  const auto took = std::chrono::steady_clock::now() - started;
+  metrics::record_review(m, kPodPath, outcome.log, took);
+  log_review(outcome.log, std::chrono::duration_cast<std::chrono::microseconds>(took));
   HttpReply reply;
   reply.status = static_cast<http::status>(outcome.http_status);
   reply.content_type = std::move(outcome.content_type);
@@ -117,7 +126,7 @@ std::optional<SidecarSetWebhook> sidecarset_webhook(std::string_view path) {
   return std::nullopt;
 }
 
-HttpReply sidecarset_review(Server::Impl& server, SidecarSetWebhook webhook,
+HttpReply sidecarset_review(Server::Impl& server, SidecarSetWebhook webhook, std::size_t path,
                             const HttpRequest& request, std::string_view body, bool too_large) {
   const auto world = server.worlds.get();
   if (!world && webhook == SidecarSetWebhook::kValidate) {
@@ -127,10 +136,16 @@ HttpReply sidecarset_review(Server::Impl& server, SidecarSetWebhook webhook,
   }
   const auto content_type = to_view(request[http::field::content_type]);
   const auto started = std::chrono::steady_clock::now();
-  auto outcome =
-      review_sidecarset(webhook, world.get(), HttpReviewRequest{content_type, body, too_large});
-  log_review(outcome.log, std::chrono::duration_cast<std::chrono::microseconds>(
-                              std::chrono::steady_clock::now() - started));
+  metrics::Metrics& m = metrics::global();
+  ReviewOutcome outcome;
+  {
+    const metrics::InFlight in_flight(m, path);
+    outcome =
+        review_sidecarset(webhook, world.get(), HttpReviewRequest{content_type, body, too_large});
+  }
+  const auto took = std::chrono::steady_clock::now() - started;
+  metrics::record_review(m, path, outcome.log, took);
+  log_review(outcome.log, std::chrono::duration_cast<std::chrono::microseconds>(took));
   HttpReply reply;
   reply.status = static_cast<http::status>(outcome.http_status);
   reply.content_type = std::move(outcome.content_type);
@@ -141,8 +156,10 @@ HttpReply sidecarset_review(Server::Impl& server, SidecarSetWebhook webhook,
 HttpReply any_review(Server::Impl& server, const HttpRequest& request, std::string_view body,
                      bool too_large) {
   const auto target = to_view(request.target());
-  if (auto webhook = sidecarset_webhook(target.substr(0, target.find('?')))) {
-    return sidecarset_review(server, *webhook, request, body, too_large);
+  const auto path = target.substr(0, target.find('?'));
+  if (auto webhook = sidecarset_webhook(path)) {
+    return sidecarset_review(server, *webhook, metrics::review_path_index(path).value_or(0),
+                             request, body, too_large);
   }
   return pod_review(server, request, body, too_large);
 }

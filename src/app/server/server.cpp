@@ -10,6 +10,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/beast/core/bind_handler.hpp>
 
+#include "metrics/metrics.hpp"
 #include "server/log.hpp"
 #include "server/server_impl.hpp"
 #include "server/session.hpp"
@@ -321,6 +322,18 @@ Result<void> Server::start() {
     return ok;
   }
   impl_->tls_loaded.store(true);
+  impl_->collector =
+      metrics::global().collectors.add([impl = impl_.get()](metrics::Exposition& out) {
+        out.family("sidecarset_injector_tls_certificate_expiry_seconds", "gauge",
+                   "Seconds until the serving certificate expires (negative once expired).");
+        const auto left = impl->tls.current()->not_after - std::chrono::system_clock::now();
+        out.sample("sidecarset_injector_tls_certificate_expiry_seconds", {},
+                   std::chrono::duration<double>(left).count());
+        out.family("sidecarset_injector_connections_open", "gauge",
+                   "Open connections of the webhook server.");
+        out.sample("sidecarset_injector_connections_open", {},
+                   static_cast<std::uint64_t>(impl->live.load()));
+      });
   if (std::chrono::system_clock::now() >= impl_->tls.current()->not_after) {
     log_event(spdlog::level::warn, "TLS certificate expired: not ready",
               {{"cert", impl_->options.cert_file}});

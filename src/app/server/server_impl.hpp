@@ -17,6 +17,7 @@
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core/error.hpp>
 
+#include "metrics/registry.hpp"
 #include "server/body_budget.hpp"
 #include "server/server.hpp"
 #include "server/tls_rotation.hpp"
@@ -58,6 +59,8 @@ struct Server::Impl {
   boost::asio::steady_timer drain_timer;     // idle_drain after stop: idle connections close
   bool deadline_armed = false;               // on the control strand
   std::optional<boost::asio::signal_set> signals;
+  // Last: the scrape-time collector reads the members above, so it goes first.
+  metrics::Collectors::Handle collector;
 
   Result<void> load_tls();
   Result<void> listen();

@@ -1,5 +1,7 @@
 #include "server/session.hpp"
 
+#include "metrics/metrics.hpp"
+
 #include <algorithm>
 #include <limits>
 #include <utility>
@@ -97,6 +99,7 @@ void Session::on_start() {
 void Session::on_handshake(beast::error_code ec) {
   if (ec) {
     log_event(spdlog::level::debug, "tls handshake failed", {{"error", ec.message()}});
+    metrics::global().tls_handshake_failures.inc();
     return close();
   }
   wait_request(options().header_timeout);
@@ -207,6 +210,7 @@ void Session::on_read_error(beast::error_code ec) {
   const auto status = ec == http::error::header_limit
                           ? http::status::request_header_fields_too_large
                           : http::status::bad_request;
+  metrics::record_refused(metrics::global(), static_cast<int>(status));
   respond(plain(status, "bad request: " + ec.message() + "\n"));
 }
 

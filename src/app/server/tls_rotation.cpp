@@ -2,6 +2,8 @@
 
 #include <ctime>
 
+#include "metrics/metrics.hpp"
+
 namespace injector {
 namespace {
 
@@ -38,6 +40,7 @@ TlsReload TlsRotation::check_now(std::chrono::system_clock::time_point now) {
       return TlsReload{};
     }
     last_error_ = why;
+    metrics::global().cert_rotations_rejected.inc();
     return TlsReload{TlsReload::Outcome::kRejected, std::move(why), "", {}};
   };
   auto contents = read_tls_files(paths_);
@@ -65,6 +68,7 @@ TlsReload TlsRotation::check_now(std::chrono::system_clock::time_point now) {
   TlsReload rotated{TlsReload::Outcome::kRotated, "", material->serial, material->not_after};
   current_.store(std::make_shared<const TlsMaterial>(std::move(*material)),
                  std::memory_order_release);
+  metrics::global().cert_rotations.inc();
   return rotated;
 }
 

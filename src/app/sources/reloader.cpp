@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "metrics/metrics.hpp"
+
 namespace injector {
 
 Reloader::Reloader(std::vector<std::string> paths, WorldHolder& holder,
@@ -41,10 +43,12 @@ ReloadResult Reloader::check_now() {
   // again, so a later check reloads once more instead of keeping a half-written view.
   last_digest_ = std::move(digest);
 
+  const auto started = std::chrono::steady_clock::now();
   auto loaded = load_world(paths_, result.generation + 1, options_);
   if (!loaded) {
     result.outcome = ReloadResult::Outcome::kRejected;
     result.problems = std::move(loaded.error());
+    metrics::global().reloads_rejected.inc();
   } else {
     result.outcome = ReloadResult::Outcome::kReloaded;
     result.generation = loaded->build.world->generation;
@@ -52,6 +56,10 @@ ReloadResult Reloader::check_now() {
     result.notes = std::move(loaded->build.notes);
     result.warnings = std::move(loaded->warnings);
     last_digest_ = std::move(loaded->digest);  // what was loaded, should it differ from the check
+    metrics::global().reloads_applied.inc();
+    metrics::record_world(
+        metrics::global(), result.generation, loaded->build.world->sidecarsets.size(), 0, 0,
+        std::chrono::steady_clock::now() - started, std::chrono::system_clock::now());
     holder_.set(std::move(loaded->build.world));
   }
   if (report_) {

@@ -123,9 +123,9 @@ TEST_CASE("every command has its own help") {
        "sidecarset-injector serve [--sidecarsets PATH... | --kubeconfig FILE] --tls-cert FILE "
        "--tls-key FILE [options]",
        {"--sidecarsets", "--kubeconfig", "--revision-namespace", "--kube-insecure-skip-tls-verify",
-        "--tls-cert", "--tls-key", "--client-ca", "--listen", "--threads", "--max-connections",
-        "--max-buffered-bytes", "--shutdown-delay", "--shutdown-timeout", "--reload-interval",
-        "--log-format", "--log-level", "-h, --help"}},
+        "--tls-cert", "--tls-key", "--client-ca", "--listen", "--metrics-listen", "--threads",
+        "--max-connections", "--max-buffered-bytes", "--shutdown-delay", "--shutdown-timeout",
+        "--reload-interval", "--log-format", "--log-level", "-h, --help"}},
       {"review",
        "sidecarset-injector review --sidecarsets PATH... [-f FILE|-] [--seed N] [--now TIME]",
        {"--sidecarsets", "-f, --file", "--seed", "--now", "-R, --recursive", "--strict",
@@ -256,6 +256,10 @@ TEST_CASE("usage errors exit 2 with a clear message") {
       {{"serve", "--sidecarsets", dir, "--tls-cert", "c", "--tls-key", "k", "--log-format", "xml"},
        "serve",
        "unknown log format \"xml\" (want text or json)"},
+      {{"serve", "--sidecarsets", dir, "--tls-cert", "c", "--tls-key", "k", "--metrics-listen",
+        "8080"},
+       "serve",
+       "--metrics-listen: listen address \"8080\": want host:port"},
       {{"serve", "--sidecarsets", dir, "--tls-cert", "c", "--tls-key", "k", "--listen", "8443"},
        "serve",
        "listen address \"8443\": want host:port"},
@@ -706,9 +710,10 @@ TEST_CASE("serve: answers, reloads on change and exits 0 on SIGTERM") {
   std::string certs = make_certs();
   std::string dir = scratch("serve-sources");
   fs::copy_file(kCli + "/sidecarsets/10-log-agent.yaml", dir + "/10-log-agent.yaml");
-  ServeProcess serve({"serve", "--sidecarsets", dir, "--tls-cert", certs + "/tls.crt", "--tls-key",
-                      certs + "/tls.key", "--listen", "127.0.0.1:0", "--threads", "1",
-                      "--log-format", "json", "--reload-interval", "1"});
+  ServeProcess serve({"serve", "--metrics-listen", "127.0.0.1:0", "--sidecarsets", dir,
+                      "--tls-cert", certs + "/tls.crt", "--tls-key", certs + "/tls.key", "--listen",
+                      "127.0.0.1:0", "--threads", "1", "--log-format", "json", "--reload-interval",
+                      "1"});
   Json loaded = serve.wait_for("sidecarsets loaded");
   CHECK(loaded.value("generation", "") == "1");
   CHECK(loaded.value("sidecarsets", "") == "1");
