@@ -14,7 +14,7 @@ if [ "${SETUP_EXTRAS:-0}" = 1 ]; then
   # Tools for the deployment check and the benchmarks; not needed to build or serve.
   packages+=(wrk nginx-light iproute2 golang-go golang-github-evanphx-json-patch-dev
     golang-github-xeipuuv-gojsonschema-dev golang-gopkg-yaml.v2-dev
-    golang-k8s-sigs-yaml-dev)
+    golang-k8s-sigs-yaml-dev prometheus python3-yaml)
   # kubectl for scripts/cluster-e2e.sh (and kustomize rendering in the manifests test): Debian's
   # kubernetes-client, unless a kubectl is already installed (another package's /usr/bin/kubectl
   # would conflict with it).

@@ -360,9 +360,9 @@ BuildReport ClusterSource::last_build() const {
 namespace injector::kube {
 
 void ClusterSource::collect(metrics::Exposition& out) const {
-  constexpr std::string_view kSync = "sidecarset_injector_informer_last_sync_timestamp_seconds";
-  constexpr std::string_view kRelists = "sidecarset_injector_informer_relists_total";
-  constexpr std::string_view kRestarts = "sidecarset_injector_informer_watch_restarts_total";
+  constexpr std::string_view kSync = metrics::kInformerLastSync;
+  constexpr std::string_view kRelists = metrics::kInformerRelists;
+  constexpr std::string_view kRestarts = metrics::kInformerWatchRestarts;
   std::vector<std::pair<std::string, InformerStatus>> statuses;
   for (const auto& informer : informers_) {
     statuses.emplace_back(informer->describe(), informer->status());

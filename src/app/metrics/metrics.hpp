@@ -30,6 +30,13 @@ inline constexpr std::array<std::string_view, 3> kVersions = {"v1", "v1beta1", "
 /// HTTP statuses of requests refused before (or instead of) a review.
 inline constexpr std::array<int, 4> kRefusedCodes = {400, 413, 415, 431};
 
+/// The informer families ClusterSource renders at scrape time (cluster mode only).
+inline constexpr std::string_view kInformerLastSync =
+    "sidecarset_injector_informer_last_sync_timestamp_seconds";
+inline constexpr std::string_view kInformerRelists = "sidecarset_injector_informer_relists_total";
+inline constexpr std::string_view kInformerWatchRestarts =
+    "sidecarset_injector_informer_watch_restarts_total";
+
 /// Review latency buckets, in seconds: tens of microseconds (a review) to seconds (a stall).
 std::vector<double> review_buckets();
 
