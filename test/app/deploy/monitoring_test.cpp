@@ -109,11 +109,10 @@ TEST_CASE("alerts and dashboard query only metrics that /metrics serves") {
       }
     }
   }
-  CHECK(alerts == std::set<std::string>{"SidecarSetInjectorCertificateExpiring",
-                                        "SidecarSetInjectorErrors",
-                                        "SidecarSetInjectorInformerStale",
-                                        "SidecarSetInjectorInvalidSidecarSets",
-                                        "SidecarSetInjectorLatencyHigh"});
+  CHECK(alerts == std::set<std::string>{
+                      "SidecarSetInjectorCertificateExpiring", "SidecarSetInjectorErrors",
+                      "SidecarSetInjectorInformerStale", "SidecarSetInjectorInvalidSidecarSets",
+                      "SidecarSetInjectorLatencyHigh"});
 
   std::ifstream in(kDir / "grafana-dashboard.json");
   const injector::Json dashboard = injector::Json::parse(in);
