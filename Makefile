@@ -30,7 +30,8 @@ asan: setup
 	@cmake --preset asan >/dev/null && cmake --build --preset asan -j $(JOBS)
 	@cd build/asan && ctest --output-on-failure -j $(JOBS)
 
-# ThreadSanitizer over the threaded parts: the HTTPS server, the file reloader and the informers.
+# ThreadSanitizer over the threaded parts: the HTTPS server (sessions, shutdown, TLS rotation,
+# mutual TLS, the body cap), the file reloader and the informers.
 tsan: setup
 	@cmake --preset tsan >/dev/null && cmake --build --preset tsan -j $(JOBS)
 	@ctest --preset tsan -j $(JOBS)
