@@ -99,7 +99,7 @@ if [ "$code" = 500 ] && message_is 'admission webhook "vsidecarset.kb.io" denied
 else bad "invalid SidecarSet ($code)"; fi
 
 # The informer sees `logging` within moments; until then the conflict cannot be known.
-want='admission webhook "vsidecarset.kb.io" denied the request: spec.containers[0].name: container agent already exist in logging'
+want='admission webhook "vsidecarset.kb.io" denied the request: spec.containers: Invalid value: "agent": container agent already exist in logging'
 for _ in $(seq 100); do
   code=$(sidecarset v1beta1 copycat agent | create v1beta1)
   [ "$code" = 500 ] && break

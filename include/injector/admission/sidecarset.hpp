@@ -47,8 +47,8 @@ SidecarSetDecision validate_sidecarset_admission(const World& world,
 /// Both objects v1beta1.
 std::vector<FieldProblem> validate_sidecarset_update(const Json& updated, const Json& old);
 
-/// field.ErrorList.ToAggregate().Error(): each problem as `field: message`, one alone, several
-/// as `[a, b]`, repeated texts once.
+/// field.ErrorList.ToAggregate().Error(): each problem as OpenKruise prints it
+/// (FieldProblem::upstream_text), one alone, several as `[a, b]`, repeated texts once.
 std::string aggregate_problems(const std::vector<FieldProblem>& problems);
 
 }  // namespace injector

@@ -25,7 +25,8 @@ struct SuitableSidecarSet {
 };
 
 /// The ControllerRevision `injectionStrategy.revision` names (revisionName, else the newest one
-/// labelled with customVersion), looked up in `kruise-system`. Fails naming what was looked for.
+/// labelled with customVersion), looked up in world.revision_namespace (`kruise-system` unless
+/// the cluster's --revision-namespace says otherwise). Fails naming what was looked for.
 Result<const ControllerRevision*> find_revision(const World& world, const SidecarSet& live);
 
 /// The live SidecarSet restored to `revision` (strategic "$patch: replace" of the spec).

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <string_view>
 #include <vector>
 
 #include "injector/json.hpp"
@@ -27,6 +28,8 @@ inline constexpr std::string_view kClusterOrigin = "cluster";
 /// build_world_tolerant over `objects`. A v1beta1 SidecarSet that carries v1alpha1's
 /// `spec.namespace` (stored through a CRD without a conversion webhook, which keeps the field)
 /// is converted as a v1alpha1 one, so the namespace still limits it.
-TolerantWorldBuild build_cluster_world(const ClusterObjects& objects, std::uint64_t generation);
+/// `revision_namespace` is where the revisions were listed (--revision-namespace).
+TolerantWorldBuild build_cluster_world(const ClusterObjects& objects, std::uint64_t generation,
+                                       std::string_view revision_namespace = kKruiseNamespace);
 
 }  // namespace injector

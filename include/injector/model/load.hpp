@@ -55,6 +55,8 @@ struct WorldBuild {
 struct BuildOptions {
   /// Unknown and duplicate SidecarSet fields are problems, as with fieldValidation=Strict.
   bool strict_fields = false;
+  /// The namespace of the SidecarSets' ControllerRevisions (World::revision_namespace).
+  std::string revision_namespace = std::string(kKruiseNamespace);
 };
 
 /// Converts, defaults, hashes and validates every object. All problems are returned at once; no
@@ -76,7 +78,8 @@ struct TolerantWorldBuild {
 /// name) as validate_conflicts_in_order: of a conflicting pair the older SidecarSet stays and the
 /// newer one is left out with the problem naming the older. Of duplicate names the first stays.
 /// Same conversion, defaults, hashes and messages as build_world.
-TolerantWorldBuild build_world_tolerant(std::vector<Document> documents, std::uint64_t generation);
+TolerantWorldBuild build_world_tolerant(std::vector<Document> documents, std::uint64_t generation,
+                                        BuildOptions options = {});
 
 /// OpenKruise SidecarSet defaulting (§1.3) of one v1beta1 SidecarSet object, in place
 /// (without the hash annotations).

@@ -16,9 +16,22 @@ namespace injector {
 struct FieldProblem {
   std::string field;
   std::string message;
+  /// The whole line as OpenKruise's webhook prints it ("field: message"), where it differs from
+  /// ours: upstream names some fields coarsely (`spec.container.podInjectPolicy` for every
+  /// container, `metadata` for the canary annotations). SidecarSet admission answers with it.
+  std::string upstream = {};
 
-  friend bool operator==(const FieldProblem&, const FieldProblem&) = default;
+  std::string text() const { return field.empty() ? message : field + ": " + message; }
+  std::string upstream_text() const { return upstream.empty() ? text() : upstream; }
+
+  friend bool operator==(const FieldProblem& a, const FieldProblem& b) {
+    return a.field == b.field && a.message == b.message;
+  }
 };
+
+/// A canary problem as OpenKruise prints it: on `metadata`, the SidecarSet's annotations as the
+/// bad value in Go's %#v (`metadata: Invalid value: map[string]string{"k":"v"}: detail`).
+std::string canary_upstream_problem(const Json& sidecarset, std::string_view detail);
 
 /// Finds another loaded SidecarSet object by name (nullptr when absent); used for canary bases.
 using SidecarSetLookup = std::function<const Json*(std::string_view name)>;

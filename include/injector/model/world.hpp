@@ -81,6 +81,8 @@ struct World {
   std::vector<ControllerRevision> revisions;
   MatchIndex index;
   std::uint64_t generation = 0;
+  /// Where injectionStrategy.revision is looked up (OpenKruise: its own namespace).
+  std::string revision_namespace = std::string(kKruiseNamespace);
 
   /// Labels of namespace `ns`: the Namespace object's, or just kubernetes.io/metadata.name=<ns>
   /// when it was not listed (the API server always sets that label).

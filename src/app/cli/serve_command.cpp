@@ -23,9 +23,16 @@ namespace {
 constexpr std::string_view kServeHelp = R"(Usage:
   sidecarset-injector serve [--sidecarsets PATH... | --kubeconfig FILE] --tls-cert FILE --tls-key FILE [options]
 
-Runs the mutating admission webhook over HTTPS (TLS 1.2+): POST /mutate-pod answers
-AdmissionReview requests (admission.k8s.io/v1 and v1beta1), GET /healthz reports the process
-alive, GET /readyz reports the SidecarSets generation in use. On SIGTERM or SIGINT /readyz
+Runs the mutating admission webhook over HTTPS (TLS 1.2+). Paths (AdmissionReview
+admission.k8s.io/v1 and v1beta1):
+  POST /mutate-pod                                pods: inject the selected sidecars
+  POST /mutate-apps-kruise-io-v1beta1-sidecarset  SidecarSets: defaults and hash annotations
+  POST /mutate-apps-kruise-io-v1alpha1-sidecarset (also /mutate-apps-kruise-io-sidecarset)
+  POST /validate-apps-kruise-io-sidecarset        SidecarSets: OpenKruise's validation, with
+                                                  conflicts against the SidecarSets held
+  GET  /healthz                                   the process is alive
+  GET  /readyz[?verbose]                          the SidecarSets generation in use
+On SIGTERM or SIGINT /readyz
 fails at once; connections are still accepted and answered (with Connection: close) for
 --shutdown-delay; then no new connection is accepted, every request received or arriving on an
 open connection is answered, and the process exits 0 (at the latest after --shutdown-timeout; a

@@ -240,7 +240,7 @@ void ClusterSource::build_once() {
   objects.revisions = informers_[2]->store().list();
   const auto previous = holder_.get();
   const std::uint64_t generation = (previous ? previous->generation : 0) + 1;
-  TolerantWorldBuild built = build_cluster_world(objects, generation);
+  TolerantWorldBuild built = build_cluster_world(objects, generation, options_.revision_namespace);
 
   BuildReport report;
   report.generation = generation;

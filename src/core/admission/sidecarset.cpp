@@ -66,7 +66,7 @@ std::string aggregate_problems(const std::vector<FieldProblem>& problems) {
   std::set<std::string> seen;
   std::string joined;
   for (const auto& p : problems) {
-    std::string text = p.field.empty() ? p.message : p.field + ": " + p.message;
+    std::string text = p.upstream_text();
     if (!seen.insert(text).second) {
       continue;
     }

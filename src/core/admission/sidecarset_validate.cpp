@@ -65,9 +65,11 @@ std::vector<FieldProblem> validate_sidecarset_update(const Json& updated, const 
     const std::string old_base =
         member_string(member(member(old, "metadata"), "annotations"), kCanaryBaseAnnotation);
     if (old_base != base) {
+      const std::string detail =
+          "annotations[" + std::string(kCanaryBaseAnnotation) + "] is immutable";
       out.push_back(FieldProblem{"metadata.annotations[" + std::string(kCanaryBaseAnnotation) + "]",
-                                 "Invalid value: " + quote_value(base) + ": annotations[" +
-                                     std::string(kCanaryBaseAnnotation) + "] is immutable"});
+                                 "Invalid value: " + quote_value(base) + ": " + detail,
+                                 canary_upstream_problem(updated, detail)});
     }
   }
   // validateSidecarContainerConflict: containers only (not initContainers), upstream's paths.

@@ -104,20 +104,20 @@ Result<const ControllerRevision*> find_revision(const World& world, const Sideca
   if (name != nullptr && name->is_string()) {
     const auto& wanted = name->get_ref<const std::string&>();
     for (const auto& r : world.revisions) {
-      if (r.namespace_name == kKruiseNamespace && r.name == wanted) {
+      if (r.namespace_name == world.revision_namespace && r.name == wanted) {
         return &r;
       }
     }
     return fail("revision_not_found",
                 prefix(live) + "injectionStrategy.revision.revisionName: " + "ControllerRevision " +
-                    go_quote(std::string(kKruiseNamespace) + "/" + wanted) + " not found");
+                    go_quote(world.revision_namespace + "/" + wanted) + " not found");
   }
   const Json* version = revision != nullptr ? find_path(*revision, {"customVersion"}) : nullptr;
   const std::string wanted =
       version != nullptr && version->is_string() ? version->get<std::string>() : "";
   const ControllerRevision* best = nullptr;
   for (const auto& r : world.revisions) {
-    if (r.namespace_name != kKruiseNamespace) {
+    if (r.namespace_name != world.revision_namespace) {
       continue;
     }
     auto owner = r.labels.find(kRevisionOwnerLabel);
@@ -133,7 +133,7 @@ Result<const ControllerRevision*> find_revision(const World& world, const Sideca
   if (best == nullptr) {
     return fail("revision_not_found",
                 prefix(live) + "injectionStrategy.revision.customVersion: no ControllerRevision " +
-                    "in namespace " + std::string(kKruiseNamespace) + " with labels " +
+                    "in namespace " + world.revision_namespace + " with labels " +
                     std::string(kRevisionOwnerLabel) + "=" + live.name + "," +
                     std::string(kCustomVersionLabel) + "=" + wanted);
   }

@@ -5,6 +5,7 @@
 #include <string>
 #include <utility>
 
+#include "injector/model/world.hpp"
 #include "injector/wire/json_access.hpp"
 
 namespace injector {
@@ -35,17 +36,23 @@ std::string name_of(const Json& object) {
 
 }  // namespace
 
-TolerantWorldBuild build_cluster_world(const ClusterObjects& objects, std::uint64_t generation) {
+TolerantWorldBuild build_cluster_world(const ClusterObjects& objects, std::uint64_t generation,
+                                       std::string_view revision_namespace) {
   std::vector<Document> documents;
   documents.reserve(objects.sidecarsets.size() + objects.namespaces.size() +
                     objects.revisions.size());
   for (const auto& ss : objects.sidecarsets) {
     Json object = with_type(*ss, kV1beta1, "SidecarSet");
     // A CRD without conversion webhook stores a v1alpha1 object as is, under v1beta1: its
-    // spec.namespace must still narrow it, as OpenKruise's conversion would have.
-    const Json& ns = member(member(object, "spec"), "namespace");
-    if (member_string(object, "apiVersion") == kV1beta1 && ns.is_string() &&
-        !ns.get_ref<const std::string&>().empty()) {
+    // spec.namespace must still narrow it, and its custom-version label still name its
+    // customVersion, as OpenKruise's conversion would have.
+    const Json& spec = member(object, "spec");
+    const Json& ns = member(spec, "namespace");
+    const bool alpha_namespace = ns.is_string() && !ns.get_ref<const std::string&>().empty();
+    const bool alpha_version =
+        member(member(member(object, "metadata"), "labels"), kCustomVersionLabel).is_string() &&
+        member(spec, "customVersion").is_null();
+    if (member_string(object, "apiVersion") == kV1beta1 && (alpha_namespace || alpha_version)) {
       object["apiVersion"] = kV1alpha1;
     }
     documents.push_back(Document{Origin{std::string(kClusterOrigin), -1}, std::move(object)});
@@ -58,7 +65,9 @@ TolerantWorldBuild build_cluster_world(const ClusterObjects& objects, std::uint6
     documents.push_back(Document{Origin{"controllerrevision " + name_of(*r), -1},
                                  with_type(*r, "apps/v1", "ControllerRevision")});
   }
-  return build_world_tolerant(std::move(documents), generation);
+  BuildOptions options;
+  options.revision_namespace = std::string(revision_namespace);
+  return build_world_tolerant(std::move(documents), generation, std::move(options));
 }
 
 }  // namespace injector

@@ -9,6 +9,7 @@
 #include <set>
 #include <unordered_map>
 
+#include "injector/inject/calculator.hpp"
 #include "injector/inject/resources.hpp"
 #include "injector/kube/quantity.hpp"
 #include "injector/kube/selector.hpp"
@@ -43,6 +44,8 @@ struct Sink {
   void invalid(const std::string& field, const Json& value, const std::string& detail) {
     add(field, "Invalid value: " + json_text(value) + (detail.empty() ? "" : ": " + detail));
   }
+  /// OpenKruise's own rendering of the problem just added (FieldProblem::upstream).
+  void upstream(std::string text) { out.back().upstream = std::move(text); }
   void required(const std::string& field, const std::string& detail = {}) {
     add(field, "Required value" + (detail.empty() ? "" : ": " + detail));
   }
@@ -1025,11 +1028,17 @@ void validate_containers(Sink& sink, const Json& spec) {
     const std::string policy = member_string(c, "podInjectPolicy");
     if (policy != "BeforeAppContainer" && policy != "AfterAppContainer") {
       sink.invalid(p + ".podInjectPolicy", policy, "unsupported pod inject policy");
+      sink.upstream("spec.container.podInjectPolicy: Invalid value: " + go_quoted(policy) +
+                    ": unsupported pod inject policy");
     }
     const std::string share = member_string(member(c, "shareVolumePolicy"), "type");
     if (share != "enabled" && share != "disabled") {
       sink.invalid(p + ".shareVolumePolicy", member(c, "shareVolumePolicy"),
                    "unsupported share volume policy");
+      // The bad value is the Go struct, printed with %#v.
+      sink.upstream(
+          "spec.container.shareVolumePolicy: Invalid value: v1beta1.ShareVolumePolicy{Type:" +
+          go_quoted(share) + "}: unsupported share volume policy");
     }
     validate_transfer_env(sink, c, p);
     validate_resources_policy_of(sink, c, p, false);
@@ -1078,6 +1087,26 @@ void validate_patch_pod_metadata(Sink& sink, const Json& spec) {
 
 // ---- rules 2, 3, 5 ----
 
+}  // namespace
+
+std::string canary_upstream_problem(const Json& sidecarset, std::string_view detail) {
+  const Json& annotations = member(member(sidecarset, "metadata"), "annotations");
+  std::string map = "map[string]string{";
+  std::vector<std::pair<std::string, std::string>> sorted;
+  if (annotations.is_object()) {
+    for (const auto& [k, v] : annotations.items()) {
+      sorted.emplace_back(k, v.is_string() ? v.get<std::string>() : std::string());
+    }
+  }
+  std::sort(sorted.begin(), sorted.end());
+  for (std::size_t i = 0; i < sorted.size(); ++i) {
+    map += (i == 0 ? "" : ", ") + go_quoted(sorted[i].first) + ":" + go_quoted(sorted[i].second);
+  }
+  return "metadata: Invalid value: " + map + "}: " + std::string(detail);
+}
+
+namespace {
+
 bool is_canary(const Json& ss) {
   const Json& ann = member(member(ss, "metadata"), "annotations");
   return member_string(ann, kCanaryAnnotation) == "true" &&
@@ -1091,19 +1120,27 @@ void validate_canary(Sink& sink, const Json& ss, const SidecarSetLookup& lookup)
   const Json& meta = member(ss, "metadata");
   const std::string base = member_string(member(meta, "annotations"), kCanaryBaseAnnotation);
   const std::string f = "metadata.annotations[" + std::string(kCanaryBaseAnnotation) + "]";
+  // Upstream reports every canary problem on `metadata`, the annotations as the bad value.
+  auto upstream = [&](const std::string& detail) {
+    sink.upstream(canary_upstream_problem(ss, detail));
+  };
   if (base == member_string(meta, "name")) {
     sink.invalid(f, base, "base sidecarSet cannot be itself");
+    upstream("base sidecarSet cannot be itself");
   } else if (const Json* b = lookup ? lookup(base) : nullptr; b == nullptr) {
-    sink.invalid(f, base,
-                 "fetch base sidecarSet[" + base + "] failed: sidecarsets.apps.kruise.io " +
-                     dq(base) + " not found");
+    const std::string detail = "fetch base sidecarSet[" + base +
+                               "] failed: sidecarsets.apps.kruise.io " + dq(base) + " not found";
+    sink.invalid(f, base, detail);
+    upstream(detail);
   } else if (is_canary(*b)) {
     sink.invalid(f, base, "base sidecarSet cannot be canary");
+    upstream("base sidecarSet cannot be canary");
   }
   const std::string type = member_string(member(member(ss, "spec"), "updateStrategy"), "type");
   if (type != "NotUpdate") {
     sink.invalid("spec.updateStrategy.type", type,
                  "RollingUpdate is not supported for canary sidecarSet");
+    upstream("RollingUpdate is not supported for canary sidecarSet");
   }
 }
 
@@ -1329,8 +1366,10 @@ class ConflictChecker {
         const std::string name = member_string(cs[c], "name");
         if (const auto* other = first_other(containers_, name, i,
                                             [](const Holders&, std::size_t) { return true; })) {
-          out.push_back(FieldProblem{idx(std::string("spec.") + k, c) + ".name",
-                                     "container " + name + " already exist in " + other->name});
+          const std::string detail = "container " + name + " already exist in " + other->name;
+          out.push_back(
+              FieldProblem{idx(std::string("spec.") + k, c) + ".name", detail,
+                           "spec.containers: Invalid value: " + go_quoted(name) + ": " + detail});
         }
       }
     }
@@ -1340,9 +1379,11 @@ class ConflictChecker {
       const std::string mine = canonical(vs[v]);
       auto differs = [&](const Holders& h, std::size_t j) { return h.detail.at(j) != mine; };
       if (const auto* other = first_other(volumes_, name, i, differs)) {
+        const std::string detail =
+            "volume " + name + " is in conflict with sidecarset " + other->name;
         out.push_back(
-            FieldProblem{idx("spec.volumes", v),
-                         "volume " + name + " is in conflict with sidecarset " + other->name});
+            FieldProblem{idx("spec.volumes", v), detail,
+                         "spec.volumes: Invalid value: " + go_quoted(name) + ": " + detail});
       }
     }
     const Json& patches = list(spec, "patchPodMetadata");
@@ -1356,9 +1397,11 @@ class ConflictChecker {
           return policy == "Overwrite" || h.detail.at(j) == "Overwrite";
         };
         if (const auto* other = first_other(annotations_, key, i, overwrites)) {
-          out.push_back(
-              FieldProblem{idx("spec.patchPodMetadata", p),
-                           "annotation " + key + " is in conflict with sidecarset " + other->name});
+          const std::string detail =
+              "annotation " + key + " is in conflict with sidecarset " + other->name;
+          out.push_back(FieldProblem{
+              idx("spec.patchPodMetadata", p), detail,
+              "spec.patchPodMetadata: Invalid value: " + go_quoted(key) + ": " + detail});
         }
       }
     }

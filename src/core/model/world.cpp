@@ -146,6 +146,7 @@ Built build(std::vector<Document> documents, std::uint64_t generation, Mode mode
   std::map<std::string, Origin> namespace_origins;
   auto world = std::make_shared<World>();
   world->generation = generation;
+  world->revision_namespace = options.revision_namespace;
   std::vector<Loaded> loaded;
   std::map<std::string, std::size_t, std::less<>> by_name;
   std::map<std::string, Origin> revision_origins;
@@ -300,8 +301,9 @@ std::expected<WorldBuild, std::vector<Problem>> build_world(std::vector<Document
   return std::move(built.build);
 }
 
-TolerantWorldBuild build_world_tolerant(std::vector<Document> documents, std::uint64_t generation) {
-  Built built = build(std::move(documents), generation, Mode::kTolerant, BuildOptions{});
+TolerantWorldBuild build_world_tolerant(std::vector<Document> documents, std::uint64_t generation,
+                                        BuildOptions options) {
+  Built built = build(std::move(documents), generation, Mode::kTolerant, std::move(options));
   return TolerantWorldBuild{std::move(built.build), std::move(built.problems)};
 }
 

@@ -174,8 +174,8 @@ TEST_CASE("validation runs on the mutated SidecarSet against the ones the server
     const Json response = post(server, "/validate-apps-kruise-io-sidecarset", mutated);
     CHECK(response["allowed"] == false);
     CHECK(response["status"] ==
-          Json::parse(R"({"code":500,"message":"spec.containers[0].name: container edge-sidecar )"
-                      R"(already exist in edge-test"})"));
+          Json::parse(R"({"code":500,"message":"spec.containers: Invalid value: \"edge-sidecar\": )"
+                      R"(container edge-sidecar already exist in edge-test"})"));
   }
   SECTION("an UPDATE adding a container is refused against oldObject") {
     Json update = mutated;

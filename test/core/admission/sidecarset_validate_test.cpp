@@ -142,16 +142,17 @@ TEST_CASE("SidecarSet validation answers as vsidecarset") {
        "spec.selector: Required value: no selector defined for SidecarSet"},
       {"several problems in one message", request("CREATE", two_problems), 500,
        "[spec.selector: Required value: no selector defined for SidecarSet, "
-       "spec.containers[0].podInjectPolicy: Invalid value: \"Sideways\": unsupported pod inject "
+       "spec.container.podInjectPolicy: Invalid value: \"Sideways\": unsupported pod inject "
        "policy]"},
       {"a container name another SidecarSet injects into the same pods",
        request("CREATE", sidecarset("tracing", "", "agent")), 500,
-       "spec.containers[0].name: container agent already exist in logging"},
+       "spec.containers: Invalid value: \"agent\": container agent already exist in logging"},
       {"the same volume name with another definition",
        request(
            "CREATE",
            sidecarset("tracing", R"(,"volumes":[{"name":"logs","hostPath":{"path":"/var/log"}}])")),
-       500, "spec.volumes[0]: volume logs is in conflict with sidecarset logging"},
+       500,
+       "spec.volumes: Invalid value: \"logs\": volume logs is in conflict with sidecarset logging"},
       {"the same volume with the same definition is shared",
        request("CREATE", sidecarset("tracing", R"(,"volumes":[{"name":"logs","emptyDir":{}}])")), 0,
        "allowed to be admitted"},
@@ -183,11 +184,12 @@ TEST_CASE("SidecarSet validation answers as vsidecarset") {
                                     R"(,"injectionStrategy":{"revision":{"customVersion":"v1"}})")),
        0, "allowed to be admitted"},
       {"a canary whose base is not held", request("CREATE", canary_of_missing), 500,
-       "metadata.annotations[apps.kruise.io/sidecarset-base]: Invalid value: \"gone\": fetch base "
-       "sidecarSet[gone] failed: sidecarsets.apps.kruise.io \"gone\" not found"},
+       "metadata: Invalid value: map[string]string{\"apps.kruise.io/sidecarset-base\":\"gone\", "
+       "\"apps.kruise.io/sidecarset-canary\":\"true\"}: fetch base sidecarSet[gone] failed: "
+       "sidecarsets.apps.kruise.io \"gone\" not found"},
       {"a canary of a canary", request("CREATE", canary_of_canary), 500,
-       "metadata.annotations[apps.kruise.io/sidecarset-base]: Invalid value: \"mesh\": base "
-       "sidecarSet cannot be canary"},
+       "metadata: Invalid value: map[string]string{\"apps.kruise.io/sidecarset-base\":\"mesh\", "
+       "\"apps.kruise.io/sidecarset-canary\":\"true\"}: base sidecarSet cannot be canary"},
       {"UPDATE adding a container",
        request("UPDATE", sidecarset("tracing", "", "tracer2"), sidecarset("tracing")), 500,
        "spec.containers.name: Invalid value: \"tracer2\": container tracer2 is not found"},
@@ -253,4 +255,12 @@ TEST_CASE("UPDATE-only rules against the old object") {
       CHECK(injector::validate_sidecarset_update(c.updated, c.old) == c.expected);
     }
   }
+  // As OpenKruise answers it: on `metadata`, with the annotations as the bad value.
+  const auto problems = injector::validate_sidecarset_update(moved, canary);
+  REQUIRE(problems.size() == 1);
+  CHECK(
+      problems[0].upstream_text() ==
+      "metadata: Invalid value: map[string]string{\"apps.kruise.io/sidecarset-base\":\"mesh\", "
+      "\"apps.kruise.io/sidecarset-canary\":\"true\"}: annotations[apps.kruise.io/sidecarset-base] "
+      "is immutable");
 }

@@ -104,6 +104,32 @@ TEST_CASE("find_revision errors name what was looked for") {
   }
 }
 
+TEST_CASE("find_revision looks in the World's revision namespace") {
+  World world;
+  world.revision_namespace = "ops";
+  ControllerRevision in_ops = revision("sidecarset1-o", 1, "v1", "img:o");
+  in_ops.namespace_name = "ops";
+  world.revisions = {revision("sidecarset1-k", 5, "v1", "img:k"), in_ops};
+
+  auto by_version = find_revision(
+      world, sidecarset(R"({"injectionStrategy":{"revision":{"customVersion":"v1"}}})"));
+  REQUIRE(by_version.has_value());
+  CHECK((*by_version)->name == "sidecarset1-o");  // not the newer one in kruise-system
+
+  auto by_name = find_revision(
+      world, sidecarset(R"({"injectionStrategy":{"revision":{"revisionName":"sidecarset1-k"}}})"));
+  REQUIRE_FALSE(by_name.has_value());
+  CHECK(by_name.error().message ==
+        R"(sidecarset "sidecarset1": injectionStrategy.revision.revisionName: ControllerRevision )"
+        R"("ops/sidecarset1-k" not found)");
+
+  auto missing = find_revision(
+      world, sidecarset(R"({"injectionStrategy":{"revision":{"customVersion":"v2"}}})"));
+  REQUIRE_FALSE(missing.has_value());
+  CHECK(missing.error().message.find("no ControllerRevision in namespace ops with labels") !=
+        std::string::npos);
+}
+
 TEST_CASE("restore_revision replaces the spec and takes the revision's hashes") {
   const SidecarSet live = sidecarset(
       R"({"selector":{"matchLabels":{"app":"web"}},"containers":[{"name":"dns-f","image":"new"}],)"

@@ -152,6 +152,37 @@ TEST_CASE("cluster World: v1alpha1 objects and v1alpha1 fields kept under v1beta
   }
 }
 
+TEST_CASE("cluster World: a v1alpha1 custom-version label kept under v1beta1 is converted") {
+  struct Case {
+    const char* what;
+    const char* object;
+    const char* version;
+  };
+  const std::vector<Case> cases = {
+      {"stored without conversion", R"({"apiVersion": "apps.kruise.io/v1beta1",
+          "kind": "SidecarSet", "metadata": {"name": "x", "labels":
+          {"apps.kruise.io/sidecarset-custom-version": "v7"}}, "spec": {
+          "selector": {"matchLabels": {"app": "web"}}, "containers": [{"name": "c", "image": "i"}]}})",
+       "v7"},
+      {"a v1beta1 customVersion stays", R"({"apiVersion": "apps.kruise.io/v1beta1",
+          "kind": "SidecarSet", "metadata": {"name": "x", "labels":
+          {"apps.kruise.io/sidecarset-custom-version": "v7"}}, "spec": {"customVersion": "v8",
+          "selector": {"matchLabels": {"app": "web"}}, "containers": [{"name": "c", "image": "i"}]}})",
+       "v8"},
+  };
+  for (const auto& c : cases) {
+    DYNAMIC_SECTION(c.what) {
+      ClusterObjects objects;
+      objects.sidecarsets = {object(c.object)};
+      auto built = injector::build_cluster_world(objects, 1);
+      REQUIRE(built.problems.empty());
+      const auto& ss = built.build.world->sidecarsets.at(0);
+      CHECK(ss.object["apiVersion"] == "apps.kruise.io/v1beta1");
+      CHECK(ss.object.at("spec").value("customVersion", "") == c.version);
+    }
+  }
+}
+
 TEST_CASE("cluster World: empty stores build an empty World; the shared objects are not touched") {
   ClusterObjects objects;
   auto empty = injector::build_cluster_world(objects, 1);
@@ -166,4 +197,12 @@ TEST_CASE("cluster World: empty stores build an empty World; the shared objects 
   CHECK_FALSE(objects.sidecarsets[0]->at("metadata").contains("annotations"));
   CHECK(built.build.world->sidecarsets.at(0).object["metadata"]["annotations"].contains(
       "kruise.io/sidecarset-hash"));
+}
+
+TEST_CASE("cluster World: revisions are looked up where they were listed") {
+  ClusterObjects objects;
+  objects.sidecarsets = {sidecarset("good", "2024-01-01T00:00:00Z", "agent", "agent:1")};
+  CHECK(injector::build_cluster_world(objects, 1).build.world->revision_namespace ==
+        "kruise-system");
+  CHECK(injector::build_cluster_world(objects, 1, "ops").build.world->revision_namespace == "ops");
 }
