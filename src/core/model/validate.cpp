@@ -1121,26 +1121,23 @@ void validate_canary(Sink& sink, const Json& ss, const SidecarSetLookup& lookup)
   const std::string base = member_string(member(meta, "annotations"), kCanaryBaseAnnotation);
   const std::string f = "metadata.annotations[" + std::string(kCanaryBaseAnnotation) + "]";
   // Upstream reports every canary problem on `metadata`, the annotations as the bad value.
-  auto upstream = [&](const std::string& detail) {
+  auto problem = [&](const std::string& field, const Json& value, const std::string& detail) {
+    sink.invalid(field, value, detail);
     sink.upstream(canary_upstream_problem(ss, detail));
   };
   if (base == member_string(meta, "name")) {
-    sink.invalid(f, base, "base sidecarSet cannot be itself");
-    upstream("base sidecarSet cannot be itself");
+    problem(f, base, "base sidecarSet cannot be itself");
   } else if (const Json* b = lookup ? lookup(base) : nullptr; b == nullptr) {
-    const std::string detail = "fetch base sidecarSet[" + base +
-                               "] failed: sidecarsets.apps.kruise.io " + dq(base) + " not found";
-    sink.invalid(f, base, detail);
-    upstream(detail);
+    problem(f, base,
+            "fetch base sidecarSet[" + base + "] failed: sidecarsets.apps.kruise.io " + dq(base) +
+                " not found");
   } else if (is_canary(*b)) {
-    sink.invalid(f, base, "base sidecarSet cannot be canary");
-    upstream("base sidecarSet cannot be canary");
+    problem(f, base, "base sidecarSet cannot be canary");
   }
   const std::string type = member_string(member(member(ss, "spec"), "updateStrategy"), "type");
   if (type != "NotUpdate") {
-    sink.invalid("spec.updateStrategy.type", type,
-                 "RollingUpdate is not supported for canary sidecarSet");
-    upstream("RollingUpdate is not supported for canary sidecarSet");
+    problem("spec.updateStrategy.type", type,
+            "RollingUpdate is not supported for canary sidecarSet");
   }
 }
 
