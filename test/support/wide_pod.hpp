@@ -56,9 +56,16 @@ inline void append_member(Json& object, std::string key, std::string value) {
       .emplace_back(std::move(key), Json(std::move(value)));
 }
 
-// The compact review body, as the API server sends it, with `n` more items in `dimension`.
+// The compact review body, as the API server sends it, with `n` more items in `dimension`; env
+// values and label/annotation values are padded to `value_bytes` when it is larger than theirs.
 inline std::string wide_review_body(const std::string& source_dir, Dimension dimension,
-                                    std::int64_t n) {
+                                    std::int64_t n, std::size_t value_bytes = 0) {
+  const auto padded = [&](std::string v) {
+    if (v.size() < value_bytes) {
+      v.append(value_bytes - v.size(), 'x');
+    }
+    return v;
+  };
   Json review = base_review(source_dir);
   Json& pod = review["request"]["object"];
   Json& metadata = pod["metadata"];
@@ -67,13 +74,13 @@ inline std::string wide_review_body(const std::string& source_dir, Dimension dim
     const std::string k = std::to_string(i);
     switch (dimension) {
       case Dimension::kLabels:
-        append_member(metadata["labels"], "k" + k + ".example.com/l", "v" + k);
+        append_member(metadata["labels"], "k" + k + ".example.com/l", padded("v" + k));
         break;
       case Dimension::kAnnotations:
-        append_member(metadata["annotations"], "a" + k + ".example.com/x", "value-" + k);
+        append_member(metadata["annotations"], "a" + k + ".example.com/x", padded("value-" + k));
         break;
       case Dimension::kEnv:
-        spec["containers"][0]["env"].push_back(Json{{"name", "E" + k}, {"value", "v" + k}});
+        spec["containers"][0]["env"].push_back(Json{{"name", "E" + k}, {"value", padded("v" + k)}});
         break;
       case Dimension::kContainers: {
         Json container = spec["containers"][0];

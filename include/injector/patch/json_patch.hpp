@@ -33,6 +33,9 @@ class Pointer {
 /// when both roots are objects (a pod) — other roots that differ may get a `replace` of "".
 Json diff(const Json& from, const Json& to);
 
+/// The ops diff() would give for the member at `path`, appended to `ops` (a JSON array).
+void diff_into(const Json& from, const Json& to, const Pointer& path, Json& ops);
+
 /// JSON equality as RFC 6902 §4.6 (`test`) defines it: object members compared regardless of
 /// order (`Json` itself compares insertion order), arrays element by element, numbers by value.
 bool json_equal(const Json& a, const Json& b);

@@ -29,7 +29,7 @@
 #include "injector/inject/pod_shape.hpp"
 #include "injector/inject/resources.hpp"
 #include "injector/inject/revision.hpp"
-#include "injector/patch/json_patch.hpp"
+#include "injector/patch/edits.hpp"
 #include "injector/wire/go_json.hpp"
 
 namespace injector {
@@ -554,15 +554,6 @@ std::set<std::string> sidecar_names(const std::vector<SuitableSidecarSet>& match
   return names;
 }
 
-// Sets annotation `key` in the mutated pod, creating metadata/annotations when needed.
-void set_annotation(Json& pod, const std::string& key, const std::string& value) {
-  Json& anns = pod["metadata"]["annotations"];
-  if (!anns.is_object()) {
-    anns = Json::object();
-  }
-  anns[key] = value;
-}
-
 // Keeps the existing hash entry when only its timestamp would change, so a reinvoked review of
 // an injected pod yields no op (the API server reinvokes with reinvocationPolicy IfNeeded).
 void put_entry(UpgradeSpecs& specs, const std::string& name, UpgradeSpec entry) {
@@ -662,7 +653,7 @@ Result<Build> build_sidecars(const std::vector<SuitableSidecarSet>& matched, con
 // util.MergeVolumes: the pod's own volumes win, then the first pending volume of a name. A pod
 // volume that differs from the SidecarSet's of the same name is warned about: the sidecar then
 // mounts something its SidecarSet did not describe.
-void merge_volumes(Json& mspec, const Json& spec, std::vector<PendingVolume>& pending,
+void merge_volumes(Edits& edits, const Json& spec, std::vector<PendingVolume>& pending,
                    std::vector<std::string>& warnings) {
   Json vols = member(spec, "volumes").is_array() ? member(spec, "volumes") : Json::array();
   std::map<std::string, const Json*> own;
@@ -690,13 +681,13 @@ void merge_volumes(Json& mspec, const Json& spec, std::vector<PendingVolume>& pe
     vols.push_back(std::move(v));
   }
   if (vols.size() != before) {
-    mspec["volumes"] = std::move(vols);
+    edits.set({"spec", "volumes"}, std::move(vols));
   }
 }
 
 // mergeSidecarSecrets: the pod's secrets de-duplicated by name, then the sidecars' new ones.
 // Written only when that changes the list (Go would also turn an empty list into nil).
-void merge_secrets(Json& mspec, const Json& spec, const std::vector<Json>& pending) {
+void merge_secrets(Edits& edits, const Json& spec, const std::vector<Json>& pending) {
   Json secrets = Json::array();
   std::set<std::string> names;
   for (const Json* s : items(spec, "imagePullSecrets")) {
@@ -710,43 +701,45 @@ void merge_secrets(Json& mspec, const Json& spec, const std::vector<Json>& pendi
     }
   }
   if (!secrets.empty() && secrets != member(spec, "imagePullSecrets")) {
-    mspec["imagePullSecrets"] = std::move(secrets);
+    edits.set({"spec", "imagePullSecrets"}, std::move(secrets));
   }
 }
 
 // §2.6: what was built goes into the pod; nothing is assembled when no container was produced
-// (upstream returns early, keeping only the metadata patch).
-void assemble(Json& mutated, const Json& spec, Build& build, const PreState& pre) {
+// (upstream returns early, keeping only the metadata patch). Returns whether it was; the pod's
+// annotations are then `annotations` with the hash, list and hot-upgrade entries set.
+bool assemble(Edits& edits, Json& annotations, const Json& spec, Build& build,
+              const PreState& pre) {
   if (build.containers.empty() && build.init_containers.empty()) {
-    return;
+    return false;
   }
-  Json& mspec = mutated["spec"];
   std::stable_sort(build.init_containers.begin(), build.init_containers.end(),
                    [](const Produced& a, const Produced& b) {
                      return member_string(a.container, "name") < member_string(b.container, "name");
                    });
   if (!build.init_containers.empty()) {
-    mspec["initContainers"] =
-        merge_containers(member(spec, "initContainers"), build.init_containers, build.warnings);
+    edits.set({"spec", "initContainers"}, merge_containers(member(spec, "initContainers"),
+                                                           build.init_containers, build.warnings));
   }
   // EnableSortSidecarContainerByName is off by default: containers keep their build order.
   if (!build.containers.empty()) {
-    mspec["containers"] =
-        merge_containers(member(spec, "containers"), build.containers, build.warnings);
+    edits.set({"spec", "containers"},
+              merge_containers(member(spec, "containers"), build.containers, build.warnings));
   }
-  merge_volumes(mspec, spec, build.volumes, build.warnings);
-  merge_secrets(mspec, spec, build.secrets);
-  set_annotation(mutated, std::string(kHashAnnotation), encode_upgrade_specs(pre.hashes));
-  set_annotation(mutated, std::string(kHashWithoutImageAnnotation),
-                 encode_upgrade_specs(pre.hashes_without_image));
+  merge_volumes(edits, spec, build.volumes, build.warnings);
+  merge_secrets(edits, spec, build.secrets);
+  annotations[std::string(kHashAnnotation)] = encode_upgrade_specs(pre.hashes);
+  annotations[std::string(kHashWithoutImageAnnotation)] =
+      encode_upgrade_specs(pre.hashes_without_image);
   std::string list;
   for (auto it = pre.injected_list.begin(); it != pre.injected_list.end(); ++it) {
     list += (it == pre.injected_list.begin() ? "" : ",") + *it;
   }
-  set_annotation(mutated, std::string(kInjectedListAnnotation), list);
+  annotations[std::string(kInjectedListAnnotation)] = list;
   for (const auto& [k, v] : build.annotations) {
-    set_annotation(mutated, k, v);
+    annotations[k] = v;
   }
+  return true;
 }
 
 }  // namespace
@@ -827,19 +820,25 @@ Result<Injection> inject(const World& world, const Json& pod, std::string_view r
     return std::unexpected(build.error());
   }
 
-  Json mutated = pod;
-  if (annotations != original_annotations &&
-      !(annotations.empty() && original_annotations.is_null())) {
-    mutated["metadata"]["annotations"] = annotations;
+  // Only what injection assigns is recorded and diffed; the pod itself is never copied.
+  Edits edits;
+  const bool metadata_patched = annotations != original_annotations &&
+                                !(annotations.empty() && original_annotations.is_null());
+  if (metadata_patched) {
+    edits.set({"metadata", "annotations"}, Json());  // assigned first, its value comes below
   }
-  assemble(mutated, spec, *build, *pre);
-  if (mutated != pod && fill_namespace) {
+  if (assemble(edits, annotations, spec, *build, *pre) || metadata_patched) {
+    edits.set({"metadata", "annotations"}, std::move(annotations));
+  }
+  if (fill_namespace && edits.changes(pod)) {
     // The Go handler sets metadata.namespace from the request before mutating, so it shows up
     // in the patch whenever the pod changes at all.
-    mutated["metadata"]["namespace"] = std::string(request_namespace);
+    edits.set({"metadata", "namespace"}, std::string(request_namespace));
   }
-  result.patch = diff(pod, mutated);
-  result.pod = std::move(mutated);
+  result.patch = edits.diff(pod);
+  if (options.with_pod) {
+    edits.apply(result.pod);
+  }
   // What selection left out is news on every review; what the build did only when it changed
   // the pod (a reinvoked review of our own output must not repeat the first one's warnings).
   if (!result.patch.empty()) {

@@ -484,6 +484,10 @@ Json diff(const Json& from, const Json& to) {
   return ops;
 }
 
+void diff_into(const Json& from, const Json& to, const Pointer& path, Json& ops) {
+  diff_value(from, to, path, ops);
+}
+
 Result<Json> apply_patch(const Json& doc, const Json& patch) {
   if (!patch.is_array()) {
     return fail("invalid_patch",

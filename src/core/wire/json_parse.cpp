@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -14,29 +15,49 @@
 namespace injector {
 namespace {
 
-// An object being filled. ordered_json's own insertion looks each key up by a linear scan, which
-// makes an object of n keys cost O(n^2) to build (a pod with 100,000 labels took seconds); keys
-// are appended directly instead, and duplicates are found by a scan while the object is small
-// and by a hash index of key positions once it is not.
-struct OpenNode {
-  Json* node;
-  std::unique_ptr<std::unordered_map<std::string, std::size_t>> index;
-};
-
 constexpr std::size_t kIndexFrom = 16;  // below this a scan is cheaper than hashing
 
-// SAX handler building a Json document. `open_` holds the containers being filled; a pointer to
-// an element stays valid while it is open because its parent only grows after it is closed.
+// An integer of at most 18 digits (so it cannot overflow), read as Json::parse reads it: unsigned
+// when not negative, signed otherwise ("-0" included). Anything else (fractions, exponents,
+// longer numbers) is left to nlohmann's lexer.
+std::optional<Json> small_integer(std::string_view text) {
+  const bool negative = !text.empty() && text.front() == '-';
+  const std::string_view digits = negative ? text.substr(1) : text;
+  if (digits.empty() || digits.size() > 18) {
+    return std::nullopt;
+  }
+  std::uint64_t value = 0;
+  for (const char c : digits) {
+    if (c < '0' || c > '9') {
+      return std::nullopt;
+    }
+    value = value * 10 + static_cast<std::uint64_t>(c - '0');
+  }
+  if (negative) {
+    return Json(-static_cast<std::int64_t>(value));
+  }
+  return Json(value);
+}
+
+// SAX handler building a Json document. Values (and the keys of open objects) wait on stacks
+// until their container closes; the container is then made at its final size, in one allocation,
+// and the values are moved into it. ordered_json's own insertion looks each key up by a linear
+// scan, which made an object of n keys cost O(n^2) (a pod with 100,000 labels took seconds);
+// here a repeated key is found by a scan while the object is small and by a hash index once it
+// is not.
 class Builder {
  public:
   bool Null() { return put(Json(nullptr)); }
   bool Bool(bool b) { return put(Json(b)); }
-  // Numbers arrive as their text (kParseNumbersAsStringsFlag) and are read by nlohmann's own
-  // lexer, so they get exactly the type and value Json::parse gives: RapidJSON 1.1.0's
-  // full-precision strtod reads a zero significand with a negative exponent ("0e-55") as a tiny
-  // non-zero double (DiyFp::Normalize of 0). A number too large for a double is an error, as in
-  // Json::parse.
+  // Numbers arrive as their text (kParseNumbersAsStringsFlag). Short integers are read here;
+  // the rest by nlohmann's own lexer, so they get exactly the type and value Json::parse gives:
+  // RapidJSON 1.1.0's full-precision strtod reads a zero significand with a negative exponent
+  // ("0e-55") as a tiny non-zero double (DiyFp::Normalize of 0). A number too large for a double
+  // is an error, as in Json::parse.
   bool RawNumber(const char* s, rapidjson::SizeType n, bool) {
+    if (auto integer = small_integer(std::string_view(s, n))) {
+      return put(std::move(*integer));
+    }
     Json number = Json::parse(std::string_view(s, n), nullptr, false);
     return !number.is_discarded() && put(std::move(number));
   }
@@ -47,72 +68,73 @@ class Builder {
   bool Uint64(std::uint64_t) { return false; }
   bool Double(double) { return false; }
   bool String(const char* s, rapidjson::SizeType n, bool) { return put(Json(std::string(s, n))); }
-  bool StartObject() { return open(Json::object()); }
+  bool StartObject() { return true; }
   bool Key(const char* s, rapidjson::SizeType n, bool) {
-    key_.assign(s, n);
+    keys_.emplace_back(s, n);
     return true;
   }
-  bool EndObject(rapidjson::SizeType) { return close(); }
-  bool StartArray() { return open(Json::array()); }
-  bool EndArray(rapidjson::SizeType) { return close(); }
-
-  Json take() { return std::move(root_); }
-
- private:
-  Json* place(Json&& v) {
-    if (open_.empty()) {
-      root_ = std::move(v);
-      return &root_;
+  bool EndObject(rapidjson::SizeType count) {
+    Json object(Json::value_t::object);
+    auto& members = static_cast<Json::object_t::Container&>(*object.get_ptr<Json::object_t*>());
+    members.reserve(count);
+    const std::size_t first_value = values_.size() - count;
+    const std::size_t first_key = keys_.size() - count;
+    std::unique_ptr<std::unordered_map<std::string_view, std::size_t>> index;
+    if (count >= kIndexFrom) {
+      index = std::make_unique<std::unordered_map<std::string_view, std::size_t>>();
+      index->reserve(count);
     }
-    OpenNode& top = open_.back();
-    Json& parent = *top.node;
-    if (parent.is_object()) {
-      return &member(top, std::move(v));
-    }
-    parent.push_back(std::move(v));
-    return &parent.back();
-  }
-  // The slot of key_ in the open object: a repeated key keeps its place, the last value wins.
-  Json& member(OpenNode& top, Json&& v) {
-    auto& members = static_cast<Json::object_t::Container&>(*top.node->get_ptr<Json::object_t*>());
-    if (members.size() >= kIndexFrom && !top.index) {
-      top.index = std::make_unique<std::unordered_map<std::string, std::size_t>>();
-      top.index->reserve(members.size() * 2);
-      for (std::size_t i = 0; i < members.size(); ++i) {
-        top.index->emplace(members[i].first, i);
-      }
-    }
-    if (top.index) {
-      const auto [it, added] = top.index->try_emplace(key_, members.size());
-      if (!added) {
-        return members[it->second].second = std::move(v);
-      }
-    } else {
-      for (auto& [key, value] : members) {
-        if (key == key_) {
-          return value = std::move(v);
+    for (std::size_t i = 0; i < count; ++i) {
+      std::string& key = keys_[first_key + i];
+      Json& value = values_[first_value + i];
+      // A repeated key keeps its first position and takes the last value.
+      std::size_t at = members.size();
+      if (index) {
+        if (const auto it = index->find(key); it != index->end()) {
+          at = it->second;
+        }
+      } else {
+        for (std::size_t m = 0; m < members.size(); ++m) {
+          if (members[m].first == key) {
+            at = m;
+            break;
+          }
         }
       }
+      if (at == members.size()) {
+        members.emplace_back(std::move(key), std::move(value));
+        if (index) {
+          // Views the member's own key, which stays put: `members` never grows past `count`.
+          index->emplace(members.back().first, at);
+        }
+      } else {
+        members[at].second = std::move(value);
+      }
     }
-    return members.emplace_back(key_, std::move(v)).second;
+    values_.resize(first_value);
+    keys_.resize(first_key);
+    return put(std::move(object));
   }
+  bool StartArray() { return true; }
+  bool EndArray(rapidjson::SizeType count) {
+    Json array(Json::value_t::array);
+    auto& elements = *array.get_ptr<Json::array_t*>();
+    const auto first = values_.end() - static_cast<std::ptrdiff_t>(count);
+    elements.assign(std::make_move_iterator(first), std::make_move_iterator(values_.end()));
+    values_.erase(first, values_.end());
+    return put(std::move(array));
+  }
+
+  Json take() { return std::move(values_.back()); }
+
+ private:
   bool put(Json&& v) {
-    place(std::move(v));
-    return true;
-  }
-  bool open(Json&& v) {
-    Json* node = place(std::move(v));
-    open_.push_back(OpenNode{node, nullptr});
-    return true;
-  }
-  bool close() {
-    open_.pop_back();
+    values_.push_back(std::move(v));
     return true;
   }
 
-  Json root_;
-  std::vector<OpenNode> open_;
-  std::string key_;
+  std::vector<Json> values_;
+  std::vector<std::string> keys_;
 };
 
 }  // namespace

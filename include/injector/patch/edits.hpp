@@ -1,0 +1,52 @@
+#pragma once
+// A sparse set of member assignments to a JSON document, diffed without copying the document.
+//
+// Injection changes a handful of members of a pod (its annotations, containers, volumes ...).
+// Copying the whole pod, assigning into the copy and diffing the two walks every byte of the pod
+// three times; Edits records only the assignments, and diff() visits only the members they touch,
+// producing exactly the ops that diff(doc, apply(doc)) would.
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "injector/json.hpp"
+
+namespace injector {
+
+class Edits {
+ public:
+  Edits();
+  ~Edits();
+  Edits(Edits&&) noexcept;
+  Edits& operator=(Edits&&) noexcept;
+
+  /// Records `doc[path[0]][path[1]]... = value`, as Json's operator[] would do it on a copy of the
+  /// document: a missing or null object on the way becomes an object; members new to an object go
+  /// after its existing ones, in the order they were first assigned. A later assignment to the
+  /// same or an enclosing path replaces the earlier one. `path` must not be empty; every object
+  /// on the way in the document must be an object or null (the pod checks guarantee it).
+  void set(std::initializer_list<std::string_view> path, Json value);
+
+  bool empty() const;
+
+  /// Whether applying the edits changes `doc` as Json's operator!= sees it (member order counts,
+  /// unlike diff(), which compares as RFC 6902 does).
+  bool changes(const Json& doc) const;
+
+  /// The RFC 6902 ops that diff(doc, applied) returns, where `applied` is `doc` with the edits
+  /// applied; members the edits do not touch are not visited.
+  Json diff(const Json& doc) const;
+
+  /// Applies the edits to `doc`.
+  void apply(Json& doc) const;
+
+  struct Node;
+
+ private:
+  std::unique_ptr<Node> root_;
+};
+
+}  // namespace injector

@@ -1,0 +1,150 @@
+#include "injector/patch/edits.hpp"
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+#include "injector/patch/json_patch.hpp"
+
+using injector::Edits;
+using injector::Json;
+
+namespace {
+
+std::string slurp(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// The pods of the review fixtures.
+std::vector<Json> fixture_pods() {
+  std::vector<Json> pods;
+  for (const auto& e : std::filesystem::directory_iterator(std::string(INJECTOR_SOURCE_DIR) +
+                                                           "/fixtures/reviews")) {
+    const Json doc = Json::parse(slurp(e.path()), nullptr, false);
+    if (doc.is_object() && doc.contains("request") && doc["request"].is_object() &&
+        doc["request"].contains("object") && doc["request"]["object"].is_object()) {
+      pods.push_back(doc["request"]["object"]);
+    }
+  }
+  return pods;
+}
+
+// What the edits must be equivalent to: the assignment made with operator[] on a copy.
+void assign(Json& doc, const std::vector<std::string>& path, const Json& value) {
+  Json* at = &doc;
+  for (const auto& key : path) {
+    at = &(*at)[key];
+  }
+  *at = value;
+}
+
+}  // namespace
+
+TEST_CASE("Edits diff as diff() does on the copy assigned the same way") {
+  const std::vector<Json> pods = fixture_pods();
+  REQUIRE(pods.size() > 3);
+  // Paths that exist in most pods, paths that do not, and paths under both.
+  const std::vector<std::vector<std::string>> paths = {
+      {"metadata", "annotations"},
+      {"metadata", "namespace"},
+      {"metadata", "labels", "app"},
+      {"metadata", "new-member"},
+      {"spec", "containers"},
+      {"spec", "initContainers"},
+      {"spec", "volumes"},
+      {"spec", "imagePullSecrets"},
+      {"spec"},
+      {"fresh", "deeper", "still"},
+      {"fresh"},
+  };
+  const std::vector<Json> values = {
+      Json("text"),
+      Json::array(),
+      Json::object(),
+      Json::parse(R"([{"name":"sidecar","image":"busybox"}])"),
+      Json::parse(R"({"a":"1","b":"2"})"),
+      Json(),
+  };
+  std::mt19937 rng(20261203);
+  std::size_t nonempty = 0;
+  for (int round = 0; round < 400; ++round) {
+    const Json& pod = pods[rng() % pods.size()];
+    Json expected = pod;
+    Edits edits;
+    const int count = 1 + static_cast<int>(rng() % 4);
+    std::ostringstream story;
+    for (int i = 0; i < count; ++i) {
+      const auto& path = paths[rng() % paths.size()];
+      Json value = values[rng() % values.size()];
+      if (rng() % 3 == 0) {
+        // The value already there (or its copy): no op expected for it.
+        Json probe = pod;
+        Json* at = &probe;
+        for (const auto& key : path) {
+          at = &(*at)[key];
+        }
+        value = *at;
+      }
+      for (const auto& key : path) {
+        story << "/" << key;
+      }
+      story << " = " << value.dump() << "; ";
+      try {
+        assign(expected, path, value);
+      } catch (const Json::type_error&) {
+        break;  // a member of a string: not something Edits is for (the pod checks rule it out)
+      }
+      switch (path.size()) {
+        case 1:
+          edits.set({path[0]}, value);
+          break;
+        case 2:
+          edits.set({path[0], path[1]}, value);
+          break;
+        default:
+          edits.set({path[0], path[1], path[2]}, value);
+          break;
+      }
+    }
+    INFO(story.str());
+    const Json want = injector::diff(pod, expected);
+    CHECK(edits.diff(pod) == want);
+    CHECK(edits.changes(pod) == (expected != pod));
+    Json applied = pod;
+    edits.apply(applied);
+    CHECK(applied == expected);
+    nonempty += want.empty() ? 0 : 1;
+  }
+  CHECK(nonempty > 100);  // the rounds do exercise real ops
+}
+
+TEST_CASE("Edits of nothing change nothing") {
+  const Json pod = Json::parse(R"({"metadata":{"name":"p"}})");
+  Edits edits;
+  CHECK(edits.empty());
+  CHECK_FALSE(edits.changes(pod));
+  CHECK(edits.diff(pod) == Json::array());
+  Json copy = pod;
+  edits.apply(copy);
+  CHECK(copy == pod);
+}
+
+TEST_CASE("Edits keep the first-assignment order of new members and replace earlier values") {
+  const Json pod = Json::parse(R"({"metadata":{"name":"p"}})");
+  Edits edits;
+  edits.set({"metadata", "annotations"}, Json());
+  edits.set({"metadata", "namespace"}, Json("ns"));
+  edits.set({"metadata", "annotations"}, Json::parse(R"({"k":"v"})"));
+  edits.set({"metadata", "annotations", "k2"}, Json("v2"));  // into a value assigned whole
+  CHECK(edits.diff(pod) == Json::parse(R"([
+    {"op":"add","path":"/metadata/annotations","value":{"k":"v","k2":"v2"}},
+    {"op":"add","path":"/metadata/namespace","value":"ns"}])"));
+}
