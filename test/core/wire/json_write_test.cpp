@@ -13,7 +13,9 @@ using injector::write_json;
 
 namespace {
 
-std::string nlohmann_dump(const Json& j) { return j.dump(-1, ' ', false, Json::error_handler_t::replace); }
+std::string nlohmann_dump(const Json& j) {
+  return j.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
 
 std::string slurp(const std::filesystem::path& p) {
   std::ifstream in(p, std::ios::binary);
@@ -65,8 +67,8 @@ TEST_CASE("append_json_string appends after what the buffer holds") {
 
 TEST_CASE("write_json agrees with Json::dump on every JSON fixture") {
   std::size_t files = 0;
-  for (const auto& e :
-       std::filesystem::recursive_directory_iterator(std::string(INJECTOR_SOURCE_DIR) + "/fixtures")) {
+  for (const auto& e : std::filesystem::recursive_directory_iterator(
+           std::string(INJECTOR_SOURCE_DIR) + "/fixtures")) {
     if (e.path().extension() != ".json") {
       continue;
     }
