@@ -30,6 +30,21 @@ class Edits {
   /// on the way in the document must be an object or null (the pod checks guarantee it).
   void set(std::initializer_list<std::string_view> path, Json value);
 
+  /// One element of an array rebuilt by set_array(): an element of the document's own array
+  /// (`from` its index), kept as it is or `replaced` by `value`, or a new `value` (`from` npos).
+  struct Element {
+    std::size_t from = npos;
+    bool replaced = false;
+    Json value;
+  };
+  static constexpr std::size_t npos = static_cast<std::size_t>(-1);
+
+  /// Records that the array at `path` becomes `elements`. Unlike set(), the document's elements
+  /// that are kept are neither copied nor compared by diff(): a pod's own containers stay where
+  /// they are while sidecars are added around them. Indexes refer to the document's array at
+  /// `path`; when there is none, only new elements may be given.
+  void set_array(std::initializer_list<std::string_view> path, std::vector<Element> elements);
+
   bool empty() const;
 
   /// Whether applying the edits changes `doc` as Json's operator!= sees it (member order counts,

@@ -161,6 +161,10 @@ struct Build {
 // names the SidecarSet and container), since a sidecar missing its configuration is a surprise.
 std::vector<Json> transfer_envs(const Json& sidecar, const PodView& pod, const std::string& where,
                                 std::vector<std::string>& warnings) {
+  std::vector<Json> out;
+  if (!member(sidecar, "transferEnv").is_array() || member(sidecar, "transferEnv").empty()) {
+    return out;  // the common case: no index of the pod's envs is needed
+  }
   std::map<std::string, const Json*> index;  // "<container>/<env>", last one wins like a Go map
   std::set<std::string> containers;
   if (pod.containers != nullptr && pod.containers->is_array()) {
@@ -171,7 +175,6 @@ std::vector<Json> transfer_envs(const Json& sidecar, const PodView& pod, const s
       }
     }
   }
-  std::vector<Json> out;
   for (const Json* t : items(sidecar, "transferEnv")) {
     std::string source = member_string(*t, "sourceContainerName");
     const Json& from = member(member(*t, "sourceContainerNameFrom"), "fieldRef");
@@ -406,35 +409,37 @@ void emit(const Json& spec_container, Json prepared, const std::string& sidecars
 // (BeforeAppContainer) or after (AfterAppContainer, and "" on the pod path) the pod's list.
 // Replacing one of the pod's own containers (not an earlier injection of ours) is warned about:
 // the user's container silently becomes the sidecar.
-Json merge_containers(const Json& origin, const std::vector<Produced>& injected,
-                      std::vector<std::string>& warnings) {
-  Json result = origin.is_array() ? origin : Json::array();
+std::vector<Edits::Element> merge_containers(const Json& origin,
+                                             const std::vector<Produced>& injected,
+                                             std::vector<std::string>& warnings) {
+  std::vector<Edits::Element> kept(origin.is_array() ? origin.size() : 0);
   std::map<std::string, std::size_t> index;
-  for (std::size_t i = 0; i < result.size(); ++i) {
-    index[member_string(result[i], "name")] = i;
+  for (std::size_t i = 0; i < kept.size(); ++i) {
+    kept[i].from = i;
+    index[member_string(origin[i], "name")] = i;
   }
-  Json before = Json::array();
-  Json after = Json::array();
+  std::vector<Edits::Element> before;
+  std::vector<Edits::Element> after;
   for (const auto& p : injected) {
     if (auto it = index.find(member_string(p.container, "name")); it != index.end()) {
-      if (!is_injected(result[it->second]) && result[it->second] != p.container) {
+      Edits::Element& slot = kept[it->second];
+      const Json& current = slot.replaced ? slot.value : origin[it->second];
+      if (!is_injected(current) && current != p.container) {
         warnings.push_back(prefix(p.sidecarset) + "container " +
                            go_quote(member_string(p.container, "name")) +
                            " replaces the pod's container of the same name");
       }
-      result[it->second] = p.container;
-    } else if (p.policy == "BeforeAppContainer") {
-      before.push_back(p.container);
+      slot.replaced = true;
+      slot.value = p.container;
     } else {
-      after.push_back(p.container);
+      (p.policy == "BeforeAppContainer" ? before : after)
+          .push_back({Edits::npos, false, p.container});
     }
   }
-  for (auto& c : result) {
-    before.push_back(std::move(c));
-  }
-  for (auto& c : after) {
-    before.push_back(std::move(c));
-  }
+  before.insert(before.end(), std::make_move_iterator(kept.begin()),
+                std::make_move_iterator(kept.end()));
+  before.insert(before.end(), std::make_move_iterator(after.begin()),
+                std::make_move_iterator(after.end()));
   return before;
 }
 
@@ -718,13 +723,14 @@ bool assemble(Edits& edits, Json& annotations, const Json& spec, Build& build,
                      return member_string(a.container, "name") < member_string(b.container, "name");
                    });
   if (!build.init_containers.empty()) {
-    edits.set({"spec", "initContainers"}, merge_containers(member(spec, "initContainers"),
-                                                           build.init_containers, build.warnings));
+    edits.set_array(
+        {"spec", "initContainers"},
+        merge_containers(member(spec, "initContainers"), build.init_containers, build.warnings));
   }
   // EnableSortSidecarContainerByName is off by default: containers keep their build order.
   if (!build.containers.empty()) {
-    edits.set({"spec", "containers"},
-              merge_containers(member(spec, "containers"), build.containers, build.warnings));
+    edits.set_array({"spec", "containers"},
+                    merge_containers(member(spec, "containers"), build.containers, build.warnings));
   }
   merge_volumes(edits, spec, build.volumes, build.warnings);
   merge_secrets(edits, spec, build.secrets);

@@ -1,5 +1,8 @@
 #include "injector/patch/edits.hpp"
 
+#include <stdexcept>
+#include <unordered_map>
+
 #include "injector/patch/json_patch.hpp"
 
 namespace injector {
@@ -9,6 +12,8 @@ namespace injector {
 struct Edits::Node {
   bool leaf = false;
   Json value;
+  bool spliced = false;  // a leaf given as set_array() elements instead of `value`
+  std::vector<Element> elements;
   std::vector<std::pair<std::string, std::unique_ptr<Node>>> children;
 
   Node* child(std::string_view key) const {
@@ -25,8 +30,25 @@ namespace {
 
 using Node = Edits::Node;
 
+// The array `node.elements` describe, made of `old`'s elements and the new ones.
+Json spliced_array(Json old, const Node& node) {
+  Json out = Json::array();
+  for (const auto& e : node.elements) {
+    if (e.from == Edits::npos || e.replaced) {
+      out.push_back(e.value);
+    } else {
+      out.push_back(std::move(old.at(e.from)));
+    }
+  }
+  return out;
+}
+
 // `target` with the assignments of `node` made in it, as operator[] makes them.
 void apply_node(Json& target, const Node& node) {
+  if (node.spliced) {
+    target = spliced_array(std::move(target), node);
+    return;
+  }
   if (node.leaf) {
     target = node.value;
     return;
@@ -39,8 +61,77 @@ void apply_node(Json& target, const Node& node) {
   }
 }
 
+// The name of an array element as diff() aligns arrays by it, or null when it has none.
+const std::string* element_name(const Json& e) {
+  if (!e.is_object()) {
+    return nullptr;
+  }
+  const auto it = e.find("name");
+  return it != e.end() && it->is_string() ? &it->get_ref<const std::string&>() : nullptr;
+}
+
+// diff()'s ops for an array given as set_array() elements, when both arrays are lists of
+// uniquely named objects whose old names survive in order (diff_arrays' alignment by name);
+// false, with nothing appended, when they are not.
+bool diff_spliced_by_name(const Json& from, const Node& node, const Pointer& path, Json& ops) {
+  const auto& elements = node.elements;
+  const auto value_of = [&](std::size_t j) -> const Json& {
+    const auto& e = elements[j];
+    return e.from == Edits::npos || e.replaced ? e.value : from[e.from];
+  };
+  std::unordered_map<std::string_view, std::size_t> old_names;
+  for (std::size_t i = 0; i < from.size(); ++i) {
+    const std::string* name = element_name(from[i]);
+    if (name == nullptr || !old_names.emplace(*name, i).second) {
+      return false;
+    }
+  }
+  std::unordered_map<std::string_view, std::size_t> new_names;
+  for (std::size_t j = 0; j < elements.size(); ++j) {
+    const std::string* name = element_name(value_of(j));
+    if (name == nullptr || !new_names.emplace(*name, j).second) {
+      return false;
+    }
+  }
+  std::vector<std::size_t> at(from.size());
+  std::vector<bool> kept(elements.size(), false);
+  for (std::size_t i = 0; i < from.size(); ++i) {
+    const auto it = new_names.find(*element_name(from[i]));
+    if (it == new_names.end() || (i > 0 && it->second <= at[i - 1])) {
+      return false;
+    }
+    at[i] = it->second;
+    kept[it->second] = true;
+  }
+  std::size_t size = from.size();
+  for (std::size_t j = 0; j < elements.size(); ++j) {
+    if (kept[j]) {
+      continue;
+    }
+    Json op = Json::object();
+    op["op"] = "add";
+    op["path"] = (j == size ? path.append_end() : path.child(j)).str();
+    op["value"] = value_of(j);
+    ops.push_back(std::move(op));
+    ++size;
+  }
+  for (std::size_t i = 0; i < from.size(); ++i) {
+    const auto& e = elements[at[i]];
+    if (e.from != i || e.replaced) {  // else the element is the document's own: no op
+      diff_into(from[i], value_of(at[i]), path.child(at[i]), ops);
+    }
+  }
+  return true;
+}
+
 // The ops of diff(from, applied) for the member at `path`, walking only what `node` touches.
 void diff_node(const Json& from, const Node& node, const Pointer& path, Json& ops) {
+  if (node.spliced) {
+    if (!from.is_array() || !diff_spliced_by_name(from, node, path, ops)) {
+      diff_into(from, spliced_array(from, node), path, ops);
+    }
+    return;
+  }
   if (node.leaf) {
     diff_into(from, node.value, path, ops);
     return;
@@ -72,6 +163,9 @@ void diff_node(const Json& from, const Node& node, const Pointer& path, Json& op
 
 // Whether applying `node` to `from` changes it, by Json's own (member-order sensitive) equality.
 bool changes_node(const Json& from, const Node& node) {
+  if (node.spliced) {
+    return from != spliced_array(from, node);
+  }
   if (node.leaf) {
     return from != node.value;
   }
@@ -116,7 +210,22 @@ void Edits::set(std::initializer_list<std::string_view> path, Json value) {
   }
   node->leaf = true;
   node->value = std::move(value);
+  node->spliced = false;
+  node->elements.clear();
   node->children.clear();
+}
+
+void Edits::set_array(std::initializer_list<std::string_view> path, std::vector<Element> elements) {
+  set(path, Json());
+  Node* node = root_.get();
+  for (const auto key : path) {
+    node = node->child(key);
+    if (node == nullptr) {
+      throw std::logic_error("Edits::set_array: the path lies inside a value set whole");
+    }
+  }
+  node->spliced = true;
+  node->elements = std::move(elements);
 }
 
 bool Edits::empty() const { return root_->children.empty(); }

@@ -148,3 +148,72 @@ TEST_CASE("Edits keep the first-assignment order of new members and replace earl
     {"op":"add","path":"/metadata/annotations","value":{"k":"v","k2":"v2"}},
     {"op":"add","path":"/metadata/namespace","value":"ns"}])"));
 }
+
+TEST_CASE("Edits::set_array diffs as diff() does on the array it describes") {
+  const std::vector<Json> pods = fixture_pods();
+  std::mt19937 rng(4242);
+  std::size_t aligned = 0;
+  for (int round = 0; round < 400; ++round) {
+    const Json& pod = pods[rng() % pods.size()];
+    const char* list = rng() % 2 ? "containers" : "initContainers";
+    const Json& origin = pod["spec"].contains(list) ? pod["spec"][list] : Json();
+    std::vector<Edits::Element> elements;
+    Json expected_array = Json::array();
+    const auto add_new = [&] {
+      // Mostly fresh names; sometimes one of the pod's, which defeats alignment by name.
+      std::string name = "sidecar-" + std::to_string(rng() % 3);
+      if (rng() % 5 == 0 && origin.is_array() && !origin.empty()) {
+        name = origin[rng() % origin.size()].value("name", "x");
+      }
+      Json c = {{"name", name}, {"image", "busybox:" + std::to_string(rng() % 2)}};
+      if (rng() % 7 == 0) {
+        c = Json("not an object");
+      }
+      elements.push_back({Edits::npos, false, c});
+      expected_array.push_back(c);
+    };
+    while (rng() % 3 == 0) {
+      add_new();
+    }
+    if (origin.is_array()) {
+      for (std::size_t i = 0; i < origin.size(); ++i) {
+        Edits::Element e{i, false, Json()};
+        Json value = origin[i];
+        if (rng() % 3 == 0) {
+          e.replaced = true;
+          value["image"] = "replaced:" + std::to_string(rng() % 2);
+          e.value = value;
+        }
+        elements.push_back(e);
+        expected_array.push_back(value);
+        while (rng() % 4 == 0) {
+          add_new();
+        }
+      }
+    }
+    Json expected = pod;
+    expected["spec"][list] = expected_array;
+    Edits edits;
+    if (rng() % 2) {
+      edits.set({"metadata", "annotations"}, Json::parse(R"({"k":"v"})"));
+      expected["metadata"]["annotations"] = Json::parse(R"({"k":"v"})");
+    }
+    edits.set_array({"spec", list}, elements);
+    INFO(list << " -> " << expected_array.dump());
+    const Json want = injector::diff(pod, expected);
+    CHECK(edits.diff(pod) == want);
+    CHECK(edits.changes(pod) == (expected != pod));
+    Json applied = pod;
+    edits.apply(applied);
+    CHECK(applied == expected);
+    aligned += want.is_array() && !want.empty() && want.back().value("op", "") != "replace";
+  }
+  CHECK(aligned > 100);
+}
+
+TEST_CASE("Edits::set_array refuses a path inside a value set whole") {
+  Edits edits;
+  edits.set({"spec"}, Json::object());
+  CHECK_THROWS_WITH(edits.set_array({"spec", "containers"}, {}),
+                    "Edits::set_array: the path lies inside a value set whole");
+}
