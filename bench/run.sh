@@ -81,12 +81,12 @@ trap cleanup EXIT
 wait_for() {
   local pid=$1 what=$2
   shift 2
-  for _ in $(seq 100); do
+  for _ in $(seq 1000); do
     if curl -sf --max-time 2 --cacert "$tmp/ca.crt" "$@" >/dev/null 2>&1; then
       return 0
     fi
     kill -0 "$pid" 2>/dev/null || die "$what exited during startup (log: $(cat "$tmp/$what.log"))"
-    sleep 0.1
+    sleep 0.01
   done
   die "$what not ready after 10 s"
 }
@@ -101,7 +101,11 @@ post() {
   --listen "127.0.0.1:$PORT" --threads "$THREADS" --log-level "$LOG_LEVEL" \
   2>"$tmp/injector.log" &
 injector_pid=$!
+started_ns=$(date +%s%N)
 wait_for "$injector_pid" injector "https://127.0.0.1:$PORT/readyz"
+ready_ms=$((($(date +%s%N) - started_ns) / 1000000))
+rss_kb() { awk '/^VmRSS:/{print $2}' "/proc/$injector_pid/status"; }
+rss_ready_kb=$(rss_kb)
 post "https://127.0.0.1:$PORT/mutate-pod?timeout=10s" >"$tmp/answer.json" ||
   die "the injector did not answer the review"
 grep -q '"allowed":true' "$tmp/answer.json" || die "unexpected answer: $(cat "$tmp/answer.json")"
@@ -162,6 +166,11 @@ for c in $CONNECTIONS; do
   awk -v a="${rps[injector]}" -v b="${rps[nginx]}" -v c="$c" \
     'BEGIN{printf "%-6s ratio injector/nginx: %.2f\n", c, (b > 0 ? a / b : 0)}'
 done
+
+# Start-up (process start to /readyz answering 200: SidecarSets read, validated and indexed,
+# TLS up) and resident memory, for the scale figures (bench/scale.sh).
+echo "sidecarset-injector: ready in $ready_ms ms; RSS $((rss_ready_kb / 1024)) MiB when ready," \
+  "$(($(rss_kb) / 1024)) MiB after the load"
 
 # ---- stop both by PID; ours must exit 0 after a graceful stop ----
 kill -TERM "$injector_pid"

@@ -660,33 +660,33 @@ Result<Build> build_sidecars(const std::vector<SuitableSidecarSet>& matched, con
 // mounts something its SidecarSet did not describe.
 void merge_volumes(Edits& edits, const Json& spec, std::vector<PendingVolume>& pending,
                    std::vector<std::string>& warnings) {
-  Json vols = member(spec, "volumes").is_array() ? member(spec, "volumes") : Json::array();
+  const Json& vols = member(spec, "volumes");
   std::map<std::string, const Json*> own;
-  for (const auto& v : vols) {
-    own.emplace(member_string(v, "name"), &v);
+  std::vector<Edits::Element> merged;
+  if (vols.is_array()) {
+    for (std::size_t i = 0; i < vols.size(); ++i) {
+      own.emplace(member_string(vols[i], "name"), &vols[i]);
+      merged.push_back({i, false, Json()});
+    }
   }
   std::set<std::string> names;
   std::set<std::string> warned;
   for (const auto& [name, volume] : own) {
     names.insert(name);
   }
-  const std::size_t before = vols.size();
-  std::vector<Json> added;
+  const std::size_t before = merged.size();
   for (auto& p : pending) {
     const std::string name = member_string(p.volume, "name");
     if (names.insert(name).second) {
-      added.push_back(std::move(p.volume));
+      merged.push_back({Edits::npos, false, std::move(p.volume)});
     } else if (auto it = own.find(name);
                it != own.end() && *it->second != p.volume && warned.insert(name).second) {
       warnings.push_back(prefix(p.sidecarset) + "volume " + go_quote(name) +
                          " differs from the pod's volume of that name; the pod's is kept");
     }
   }
-  for (auto& v : added) {
-    vols.push_back(std::move(v));
-  }
-  if (vols.size() != before) {
-    edits.set({"spec", "volumes"}, std::move(vols));
+  if (merged.size() != before) {
+    edits.set_array({"spec", "volumes"}, std::move(merged));
   }
 }
 
