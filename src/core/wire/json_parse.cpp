@@ -1,11 +1,11 @@
 #include "injector/wire/json_parse.hpp"
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include <rapidjson/error/en.h>
@@ -79,19 +79,32 @@ class Builder {
     members.reserve(count);
     const std::size_t first_value = values_.size() - count;
     const std::size_t first_key = keys_.size() - count;
-    std::unique_ptr<std::unordered_map<std::string_view, std::size_t>> index;
-    if (count >= kIndexFrom) {
-      index = std::make_unique<std::unordered_map<std::string_view, std::size_t>>();
-      index->reserve(count);
+    // Positions of the members by key: open addressing over the members' own keys, in a table
+    // reused from object to object (slot value = position + 1, 0 = empty).
+    const bool indexed = count >= kIndexFrom;
+    std::size_t mask = 0;
+    if (indexed) {
+      std::size_t size = 32;
+      while (size < 2 * static_cast<std::size_t>(count)) {
+        size *= 2;
+      }
+      slots_.assign(size, 0);
+      mask = size - 1;
     }
     for (std::size_t i = 0; i < count; ++i) {
       std::string& key = keys_[first_key + i];
       Json& value = values_[first_value + i];
       // A repeated key keeps its first position and takes the last value.
       std::size_t at = members.size();
-      if (index) {
-        if (const auto it = index->find(key); it != index->end()) {
-          at = it->second;
+      std::size_t slot = 0;
+      if (indexed) {
+        slot = std::hash<std::string_view>{}(key)&mask;
+        while (slots_[slot] != 0) {
+          if (members[slots_[slot] - 1].first == key) {
+            at = slots_[slot] - 1;
+            break;
+          }
+          slot = (slot + 1) & mask;
         }
       } else {
         for (std::size_t m = 0; m < members.size(); ++m) {
@@ -103,9 +116,8 @@ class Builder {
       }
       if (at == members.size()) {
         members.emplace_back(std::move(key), std::move(value));
-        if (index) {
-          // Views the member's own key, which stays put: `members` never grows past `count`.
-          index->emplace(members.back().first, at);
+        if (indexed) {
+          slots_[slot] = static_cast<std::uint32_t>(at + 1);
         }
       } else {
         members[at].second = std::move(value);
@@ -135,6 +147,7 @@ class Builder {
 
   std::vector<Json> values_;
   std::vector<std::string> keys_;
+  std::vector<std::uint32_t> slots_;
 };
 
 }  // namespace

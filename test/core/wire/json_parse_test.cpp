@@ -120,3 +120,19 @@ TEST_CASE("parse_json rejects what Json::parse rejects, at the same byte") {
     CHECK_THROWS_AS(Json::parse("\"\xff\""), Json::parse_error);
   }
 }
+
+TEST_CASE(
+    "parse_json keeps the first position and the last value of a repeated key in a large object") {
+  std::string text = "{";
+  for (int i = 0; i < 300; ++i) {
+    text += "\"k" + std::to_string(i) + "\":" + std::to_string(i) + ",";
+  }
+  text += R"("k7":"again","k299":[1],"new":true,"k0":{"x":{"k1":1,"k1":2}}})";
+  auto parsed = parse_json(text);
+  REQUIRE(parsed.has_value());
+  const Json expected = Json::parse(text);
+  CHECK(parsed->dump() == expected.dump());
+  CHECK(parsed->size() == 301);
+  CHECK((*parsed)["k7"] == "again");
+  CHECK(parsed->begin().key() == "k0");
+}
