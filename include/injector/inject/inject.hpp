@@ -25,6 +25,13 @@ struct Injection {
   std::vector<std::string> warnings;  // e.g. a volumeMount naming a volume the SidecarSet lacks
 };
 
+/// Whether the pod is live for injection: not Succeeded or Failed, no deletionTimestamp.
+bool is_active(const Json& pod);
+/// A native sidecar (restartPolicy Always), as an init container runs alongside the app.
+bool is_native_sidecar(const Json& container);
+/// upgradeStrategy.upgradeType HotUpgrade: injected as a `-1`/`-2` pair (§4).
+bool is_hot_upgrade(const Json& container);
+
 /// Mutates `pod` as OpenKruise's pod webhook does on CREATE. `request_namespace` fills an empty
 /// metadata.namespace. Inactive pods (phase Succeeded/Failed, deletionTimestamp) are left alone,
 /// and so is a matched pod without app containers (see no_app_containers), with a warning.
@@ -34,5 +41,13 @@ struct Injection {
 /// target, invalid hash annotation on the pod, ...).
 Result<Injection> inject(const World& world, const Json& pod, std::string_view request_namespace,
                          const InjectOptions& options);
+
+/// The live SidecarSets that select a pod in `ns` ("" reads as "default") with `labels`, exactly
+/// as inject() selects them (§2.2): name order, paused ones left out, a canary replacing its
+/// base; revisions are not resolved. Fails as inject() does on a selector that cannot be
+/// evaluated (`sidecarset "x": spec.selector: ...`). Pointers are into `world`.
+Result<std::vector<const SidecarSet*>> selecting_sidecarsets(const World& world,
+                                                             std::string_view ns,
+                                                             const Labels& labels);
 
 }  // namespace injector

@@ -27,6 +27,7 @@ Commands:
   inject     Print Pods and workloads (their pod templates) as admission would leave them
   validate   Check SidecarSet manifests and report every problem
   test       Run fixture-based admission test cases (golden files, checks, JUnit XML)
+  audit      List running pods that miss their SidecarSets' sidecars or carry outdated ones
 
 SidecarSet sources (PATH): a file, or a directory whose .yaml, .yml and .json files are read in
 name order (recursively with -R, except for serve; names starting with '.' are skipped, so a
@@ -35,9 +36,10 @@ or v1beta1), Namespaces (their labels feed namespaceSelector) and ControllerRevi
 injectionStrategy.revision). YAML is read as kubectl reads it (YAML 1.1: 0400 is 256, on is
 true). Options take `--name value`, `--name=value` and `-f=x`.
 
-Exit status: 0 success, 1 the pod would be denied (inject, review), 2 usage error, unreadable
-input, invalid SidecarSets or startup failure, 3 review answered a malformed request with an
-error. Each command's --help lists its own.
+Exit status: 0 success, 1 the pod would be denied (inject, review) or pods miss sidecars
+(audit), 2 usage error, unreadable input, invalid SidecarSets or startup failure, 3 review
+answered a malformed request with an error, or audit could not read the cluster. Each command's
+--help lists its own.
 
 Run 'sidecarset-injector <command> --help' for the options of a command.
 )";
@@ -78,6 +80,9 @@ int run_cli(const std::vector<std::string>& args, std::istream& in, std::ostream
   }
   if (command == "test") {
     return cli::run_test(rest, out, err);
+  }
+  if (command == "audit") {
+    return cli::run_audit(rest, out, err);
   }
   if (command == "serve") {
     return cli::run_serve(rest, out, err);

@@ -13,6 +13,7 @@ int run_review(const std::vector<std::string>& args, std::istream& in, std::ostr
                std::ostream& err);
 int run_validate(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 int run_test(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+int run_audit(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 int run_serve(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 
 }  // namespace injector::cli

@@ -33,6 +33,23 @@
 #include "injector/wire/go_json.hpp"
 
 namespace injector {
+
+bool is_native_sidecar(const Json& container) {
+  return member_string(container, "restartPolicy") == "Always";
+}
+
+bool is_hot_upgrade(const Json& container) {
+  return member_string(member(container, "upgradeStrategy"), "upgradeType") == "HotUpgrade";
+}
+
+bool is_active(const Json& pod) {
+  const std::string phase = member_string(member(pod, "status"), "phase");
+  if (phase == "Succeeded" || phase == "Failed") {
+    return false;
+  }
+  return member(member(pod, "metadata"), "deletionTimestamp").is_null();
+}
+
 namespace {
 
 constexpr std::string_view kInjectedEnv = "IS_INJECTED";
@@ -72,14 +89,6 @@ bool is_injected(const Json& container) {
     }
   }
   return false;
-}
-
-bool is_native_sidecar(const Json& container) {
-  return member_string(container, "restartPolicy") == "Always";
-}
-
-bool is_hot_upgrade(const Json& container) {
-  return member_string(member(container, "upgradeStrategy"), "upgradeType") == "HotUpgrade";
 }
 
 // util.MergeEnvVar: appends the envs whose name is not present yet (first occurrence wins).
@@ -443,14 +452,6 @@ std::vector<Edits::Element> merge_containers(const Json& origin,
   return before;
 }
 
-bool is_active(const Json& pod) {
-  const std::string phase = member_string(member(pod, "status"), "phase");
-  if (phase == "Succeeded" || phase == "Failed") {
-    return false;
-  }
-  return member(member(pod, "metadata"), "deletionTimestamp").is_null();
-}
-
 struct Selection {
   std::vector<SuitableSidecarSet> matched;
   std::vector<std::string> warnings;  // what selection left out that the user may expect
@@ -481,23 +482,21 @@ Result<bool> selects(const SidecarSet& s, const Labels& ns_labels, const Labels&
   return *ok;
 }
 
-// §2.2: candidates in name order, paused skipped, namespace and pod selectors, revision, then
-// canaries replace their base. A paused SidecarSet that would select the pod, a base replaced by
-// its canary and a revision other than the latest are reported as warnings.
-Result<Selection> select(const World& world, const std::string& ns, const Labels& labels,
-                         std::uint64_t seed, const UpgradeSpecs& recorded) {
-  Selection out;
-  std::mt19937_64 rng(seed);                 // Partial's randomness, reproducible per review
-  std::map<std::string, std::string> bases;  // base name -> canary name
+// §2.2: candidates in name order, paused skipped, namespace and pod selectors. A paused
+// SidecarSet that would select the pod is reported in `paused` (when given).
+Result<std::vector<const SidecarSet*>> selecting_live(const World& world, std::string_view ns,
+                                                      const Labels& labels,
+                                                      std::vector<std::string>* paused) {
+  std::vector<const SidecarSet*> out;
   const Labels ns_labels = world.namespace_labels(ns);
   for (std::uint32_t idx : world.candidates(ns, labels)) {
     const SidecarSet& s = world.sidecarsets.at(idx);
     if (s.paused) {
       // Upstream skips paused SidecarSets before their selectors; one that cannot be evaluated
       // is not an error here either.
-      if (selects(s, ns_labels, labels).value_or(false)) {
-        out.warnings.push_back(prefix(s.name) +
-                               "injection is paused (spec.injectionStrategy.paused); not injected");
+      if (paused != nullptr && selects(s, ns_labels, labels).value_or(false)) {
+        paused->push_back(prefix(s.name) +
+                          "injection is paused (spec.injectionStrategy.paused); not injected");
       }
       continue;
     }
@@ -505,22 +504,46 @@ Result<Selection> select(const World& world, const std::string& ns, const Labels
     if (!ok) {
       return std::unexpected(ok.error());
     }
-    if (!*ok) {
-      continue;
+    if (*ok) {
+      out.push_back(&s);
     }
-    auto it = recorded.find(s.name);
+  }
+  return out;
+}
+
+// Base name -> canary name, for the canaries among `selected` (a canary replaces its base).
+std::map<std::string, std::string> canary_bases(const std::vector<const SidecarSet*>& selected) {
+  std::map<std::string, std::string> bases;
+  for (const SidecarSet* s : selected) {
+    const Json& anns = member(member(s->object, "metadata"), "annotations");
+    if (member_string(anns, kCanaryAnnotation) == "true" &&
+        !member_string(anns, kCanaryBaseAnnotation).empty()) {
+      bases.emplace(member_string(anns, kCanaryBaseAnnotation), s->name);
+    }
+  }
+  return bases;
+}
+
+// selecting_live, then each SidecarSet's revision, then canaries replace their base. A base
+// replaced by its canary and a revision other than the latest are reported as warnings.
+Result<Selection> select(const World& world, const std::string& ns, const Labels& labels,
+                         std::uint64_t seed, const UpgradeSpecs& recorded) {
+  Selection out;
+  auto live = selecting_live(world, ns, labels, &out.warnings);
+  if (!live) {
+    return std::unexpected(live.error());
+  }
+  std::mt19937_64 rng(seed);  // Partial's randomness, reproducible per review
+  for (const SidecarSet* s : *live) {
+    auto it = recorded.find(s->name);
     auto suitable =
-        suitable_revision(world, s, labels, rng, it == recorded.end() ? "" : it->second.hash);
+        suitable_revision(world, *s, labels, rng, it == recorded.end() ? "" : it->second.hash);
     if (!suitable) {
       return std::unexpected(suitable.error());
     }
-    const Json& anns = member(member(s.object, "metadata"), "annotations");
-    if (member_string(anns, kCanaryAnnotation) == "true" &&
-        !member_string(anns, kCanaryBaseAnnotation).empty()) {
-      bases.emplace(member_string(anns, kCanaryBaseAnnotation), s.name);
-    }
     out.matched.push_back(std::move(*suitable));
   }
+  const auto bases = canary_bases(*live);
   std::erase_if(out.matched, [&](const SuitableSidecarSet& s) {
     auto base = bases.find(s.live->name);
     if (base == bases.end()) {
@@ -749,6 +772,18 @@ bool assemble(Edits& edits, Json& annotations, const Json& spec, Build& build,
 }
 
 }  // namespace
+
+Result<std::vector<const SidecarSet*>> selecting_sidecarsets(const World& world,
+                                                             std::string_view ns,
+                                                             const Labels& labels) {
+  auto live = selecting_live(world, ns.empty() ? "default" : ns, labels, nullptr);
+  if (!live) {
+    return live;
+  }
+  const auto bases = canary_bases(*live);
+  std::erase_if(*live, [&](const SidecarSet* s) { return bases.contains(s->name); });
+  return live;
+}
 
 Result<Injection> inject(const World& world, const Json& pod, std::string_view request_namespace,
                          const InjectOptions& options) {
