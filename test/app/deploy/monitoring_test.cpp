@@ -82,7 +82,21 @@ TEST_CASE("monitoring manifests: kustomization, Service, ServiceMonitor fit toge
   CHECK(monitor["spec"]["endpoints"][0]["port"].as<std::string>() ==
         port["name"].as<std::string>());
   CHECK(monitor["spec"]["endpoints"][0]["path"].as<std::string>() == "/metrics");
-  CHECK(port["targetPort"].as<int>() == 8080);
+  // The Service's targetPort names the Deployment's container port, and that port is where
+  // serve listens for /metrics (its default :8080, since the Deployment does not set it).
+  const YAML::Node deployment =
+      YAML::LoadFile((kDir.parent_path() / "base" / "deployment.yaml").string());
+  const YAML::Node container = deployment["spec"]["template"]["spec"]["containers"][0];
+  int container_port = 0;
+  for (const auto& p : container["ports"]) {
+    if (p["name"].as<std::string>() == port["targetPort"].as<std::string>()) {
+      container_port = p["containerPort"].as<int>();
+    }
+  }
+  CHECK(container_port == 8080);
+  for (const auto& a : container["args"]) {
+    CHECK_FALSE(a.as<std::string>().starts_with("--metrics-listen"));
+  }
 }
 
 TEST_CASE("alerts and dashboard query only metrics that /metrics serves") {
