@@ -3,6 +3,7 @@
 // reads, and app containers to inject beside.
 
 #include <string>
+#include <vector>
 
 #include "injector/json.hpp"
 
@@ -21,5 +22,21 @@ Result<void> check_pod_shape(const Json& pod);
 /// empty, or a container or init container that is not an object with a non-empty string name.
 /// The API server rejects such a pod for its own reason; sidecars alone must not hide it.
 std::string no_app_containers(const Json& pod);
+
+/// A container a review is about to add to the pod, and who adds it.
+struct AddedContainer {
+  std::string name;
+  bool init = false;  // into spec.initContainers, else spec.containers
+  std::string sidecarset;
+};
+
+/// Refuses additions that would leave two containers of one name in the pod (kube-apiserver:
+/// `spec.containers[0].name: Duplicate value`), e.g. a sidecar injected as an init container
+/// whose name an app container has. A same-list, same-name container is replaced in place, as
+/// mergeSidecarContainers does, and is no clash; clashes the pod already had are not ours to
+/// report. `added` is in injection order (init containers first); the error names the first
+/// clash, e.g. `sidecarset "mesh": init container "envoy" would duplicate the pod's
+/// spec.containers[0]; ...`.
+Result<void> check_unique_names(const Json& spec, const std::vector<AddedContainer>& added);
 
 }  // namespace injector

@@ -860,6 +860,18 @@ Result<Injection> inject(const World& world, const Json& pod, std::string_view r
   if (!build) {
     return std::unexpected(build.error());
   }
+  // Upstream merges each list on its own and leaves a cross-list clash to kube-apiserver
+  // ("Duplicate value", kruise #2013); it is denied here with the SidecarSet that causes it.
+  std::vector<AddedContainer> added;
+  for (const auto* list : {&build->init_containers, &build->containers}) {
+    for (const auto& p : *list) {
+      added.push_back(
+          {member_string(p.container, "name"), list == &build->init_containers, p.sidecarset});
+    }
+  }
+  if (auto unique = check_unique_names(spec, added); !unique) {
+    return std::unexpected(unique.error());
+  }
 
   // Only what injection assigns is recorded and diffed; the pod itself is never copied.
   Edits edits;

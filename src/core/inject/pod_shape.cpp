@@ -4,6 +4,8 @@
 
 #include "injector/inject/pod_shape.hpp"
 
+#include <map>
+#include <set>
 #include <span>
 #include <string_view>
 
@@ -137,6 +139,40 @@ std::string no_app_containers(const Json& pod) {
         return at + " has no name";
       }
     }
+  }
+  return {};
+}
+
+Result<void> check_unique_names(const Json& spec, const std::vector<AddedContainer>& added) {
+  // Who holds each name once the additions are merged; a name absent from the list the
+  // addition goes into is appended, even when the other list (or an earlier addition) has it.
+  std::map<std::string, std::string> holder[2];  // [0] containers, [1] initContainers
+  std::set<std::string> in_pod[2];
+  for (const bool init : {false, true}) {
+    const char* list = init ? "initContainers" : "containers";
+    const Json& items = member(spec, list);
+    for (std::size_t i = 0; items.is_array() && i < items.size(); ++i) {
+      const std::string name = member_string(items[i], "name");
+      in_pod[init].insert(name);
+      holder[init].emplace(name,
+                           std::string("the pod's spec.") + list + "[" + std::to_string(i) + "]");
+    }
+  }
+  for (const auto& a : added) {
+    if (in_pod[a.init].contains(a.name)) {
+      continue;  // replaced in place
+    }
+    const std::string what =
+        std::string(a.init ? "init container " : "container ") + go_quote(a.name);
+    for (const bool init : {a.init, !a.init}) {
+      if (auto it = holder[init].find(a.name); it != holder[init].end()) {
+        return fail("duplicate_container_name",
+                    "sidecarset " + go_quote(a.sidecarset) + ": " + what + " would duplicate " +
+                        it->second +
+                        "; container names must be unique across initContainers and containers");
+      }
+    }
+    holder[a.init].emplace(a.name, "the " + what + " of sidecarset " + go_quote(a.sidecarset));
   }
   return {};
 }

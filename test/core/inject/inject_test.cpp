@@ -171,6 +171,72 @@ TEST_CASE("a pod selector that is missing or empty matches nothing") {
   CHECK(r->pod == pod);
 }
 
+TEST_CASE("a sidecar that would duplicate a container name across the lists denies the pod") {
+  struct Case {
+    std::string name;
+    std::vector<std::pair<std::string, std::string>> sets;
+    std::string spec;
+    std::string message;
+  };
+  const std::string unique =
+      "; container names must be unique across initContainers and containers";
+  const std::vector<Case> cases = {
+      // The inject_fuzz finding (fixtures/fuzz/inject_fuzz/regressions/): upstream appends the
+      // sidecar and kube-apiserver refuses `spec.containers[0].name: Duplicate value`.
+      {"a sidecar named like an app init container",
+       {{"set-0", R"({"selector":{"matchLabels":{"app":"web"}},)"
+                  R"("containers":[{"name":"envoy","image":"envoy:1.0"}]})"}},
+       R"({"initContainers":[{"name":"envoy","image":"envoy:2"}],)"
+       R"("containers":[{"name":"worker","image":"worker:2"}]})",
+       R"(sidecarset "set-0": container "envoy" would duplicate the pod's spec.initContainers[0])" +
+           unique},
+      {"a native init sidecar named like an app container",
+       {{"mesh", R"({"selector":{"matchLabels":{"app":"web"}},"initContainers":[{"name":"envoy",)"
+                 R"("image":"envoy:1.0","restartPolicy":"Always"}]})"}},
+       R"({"containers":[{"name":"nginx","image":"nginx"},{"name":"envoy","image":"e:0"}]})",
+       R"(sidecarset "mesh": init container "envoy" would duplicate the pod's spec.containers[1])" +
+           unique},
+      {"two SidecarSets with one name in the two lists",
+       {{"a", R"({"selector":{"matchLabels":{"app":"web"}},"initContainers":[{"name":"agent",)"
+              R"("image":"a:1"}]})"},
+        {"b", "{" + kAgent + "}"}},
+       R"({"containers":[{"name":"nginx","image":"nginx"}]})",
+       R"(sidecarset "b": container "agent" would duplicate the init container "agent" of )"
+       R"(sidecarset "a")" +
+           unique},
+      {"a hot pair name held by an app init container",
+       {{"hot", R"({"selector":{"matchLabels":{"app":"web"}},"containers":[{"name":"envoy",)"
+                R"("image":"envoy:1","upgradeStrategy":{"upgradeType":"HotUpgrade",)"
+                R"("hotUpgradeEmptyImage":"empty:1"}}]})"}},
+       R"({"initContainers":[{"name":"envoy-2","image":"x"}],)"
+       R"("containers":[{"name":"nginx","image":"nginx"}]})",
+       R"(sidecarset "hot": container "envoy-2" would duplicate the pod's spec.initContainers[0])" +
+           unique},
+  };
+  for (const auto& c : cases) {
+    DYNAMIC_SECTION(c.name) {
+      const World world = world_of(c.sets);
+      auto r = inject(world, pod_with("", c.spec), "default", options());
+      REQUIRE_FALSE(r.has_value());
+      CHECK(r.error().code == "duplicate_container_name");
+      CHECK(r.error().message == c.message);
+    }
+  }
+}
+
+TEST_CASE("a sidecar named like an app container of its own list still replaces it in place") {
+  const World world = world_of({{"agent", "{" + kAgent + "}"}});
+  auto r = inject(world,
+                  pod_with("", R"({"initContainers":[{"name":"setup","image":"s"}],)"
+                               R"("containers":[{"name":"agent","image":"old"}]})"),
+                  "default", options());
+  REQUIRE(r.has_value());
+  CHECK(r->pod["spec"]["containers"] ==
+        Json::parse(R"([{"name":"agent","image":"a:1",)"
+                    R"("env":[{"name":"IS_INJECTED","value":"true"}]}])"));
+  CHECK(r->pod["spec"]["initContainers"] == Json::parse(R"([{"name":"setup","image":"s"}])"));
+}
+
 TEST_CASE("a mount naming no SidecarSet volume is skipped with a warning") {
   const World world = world_of(
       {{"vols", R"({"selector":{"matchLabels":{"app":"web"}},"containers":[{"name":"agent",)"
