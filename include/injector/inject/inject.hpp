@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,23 @@ bool is_active(const Json& pod);
 bool is_native_sidecar(const Json& container);
 /// upgradeStrategy.upgradeType HotUpgrade: injected as a `-1`/`-2` pair (§4).
 bool is_hot_upgrade(const Json& container);
+
+/// Why OpenKruise leaves `pod` alone as not active (`status.phase Succeeded`, `status.phase
+/// Failed`, `metadata.deletionTimestamp is set`), or "" when it is active.
+std::string inactive_reason(const Json& pod);
+
+/// Where a SidecarSet's selectors leave a pod out (PodMatchedSidecarSet, §2.2).
+struct SelectorMiss {
+  std::string selector;                   // "spec.namespaceSelector" or "spec.selector"
+  std::optional<UnmetRequirement> unmet;  // nullopt: the pod selector is nil or empty
+};
+
+/// nullopt when `s` selects a pod with `labels` in a namespace with `ns_labels` (the namespace
+/// selector first, then the pod selector; a nil or empty pod selector selects nothing), else the
+/// first requirement that fails. An unknown operator is an error naming the SidecarSet and the
+/// selector; the injection pipeline decides with this function.
+Result<std::optional<SelectorMiss>> selector_miss(const SidecarSet& s, const Labels& ns_labels,
+                                                  const Labels& labels);
 
 /// Mutates `pod` as OpenKruise's pod webhook does on CREATE. `request_namespace` fills an empty
 /// metadata.namespace. Inactive pods (phase Succeeded/Failed, deletionTimestamp) are left alone,

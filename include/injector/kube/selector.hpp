@@ -2,6 +2,7 @@
 // Kubernetes label selectors (metav1.LabelSelector) as OpenKruise evaluates them.
 
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -35,6 +36,20 @@ Result<LabelSelector> parse_label_selector(const Json& j, std::string_view field
 /// `"badOp" is not a valid label selector operator`. An empty selector matches
 /// everything here; callers that treat empty as "nothing" (the pod selector) check `empty()`.
 Result<bool> selector_matches(const LabelSelector& s, const Labels& labels);
+
+/// One requirement of a selector that a set of labels fails, and the labels' value for its key.
+struct UnmetRequirement {
+  std::string term;  // `matchLabels.app` or `matchExpressions[1]` (relative to the selector)
+  std::string key;
+  std::string op;                    // "=" for a matchLabels entry, else the expression's operator
+  std::vector<std::string> values;   // the wanted value(s)
+  std::optional<std::string> value;  // the labels' value for `key`, nullopt when absent
+};
+
+/// The first requirement `labels` fail, in selector_matches' order (matchLabels by key, then
+/// expressions in spec order); nullopt when the selector matches. Errors as selector_matches
+/// (selector_matches is this function's `!has_value()`).
+Result<std::optional<UnmetRequirement>> first_unmet(const LabelSelector& s, const Labels& labels);
 
 /// Kubernetes validation of a selector: keys are qualified names, values valid label values,
 /// operators known, In/NotIn need values, Exists/DoesNotExist none. Returns one message per

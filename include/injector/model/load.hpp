@@ -38,6 +38,8 @@ struct Problem {
   std::string object;  // SidecarSet name ("" when unknown)
   std::string field;   // e.g. spec.containers[0].image
   std::string message;
+  /// "conflict" for a rule-14 conflict with another SidecarSet (§6), else "".
+  std::string code = {};
 
   /// `file: document N: sidecarset "name": field: message`
   std::string to_string() const;

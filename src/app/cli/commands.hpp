@@ -9,6 +9,8 @@ namespace injector::cli {
 
 int run_inject(const std::vector<std::string>& args, std::istream& in, std::ostream& out,
                std::ostream& err);
+int run_explain(const std::vector<std::string>& args, std::istream& in, std::ostream& out,
+                std::ostream& err);
 int run_review(const std::vector<std::string>& args, std::istream& in, std::ostream& out,
                std::ostream& err);
 int run_validate(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);

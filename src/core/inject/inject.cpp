@@ -42,13 +42,7 @@ bool is_hot_upgrade(const Json& container) {
   return member_string(member(container, "upgradeStrategy"), "upgradeType") == "HotUpgrade";
 }
 
-bool is_active(const Json& pod) {
-  const std::string phase = member_string(member(pod, "status"), "phase");
-  if (phase == "Succeeded" || phase == "Failed") {
-    return false;
-  }
-  return member(member(pod, "metadata"), "deletionTimestamp").is_null();
-}
+bool is_active(const Json& pod) { return inactive_reason(pod).empty(); }
 
 namespace {
 
@@ -461,25 +455,11 @@ struct Selection {
 // Whether `s` selects the pod by its namespace and pod selectors; a selector that cannot be
 // evaluated is an error naming the field.
 Result<bool> selects(const SidecarSet& s, const Labels& ns_labels, const Labels& labels) {
-  if (s.namespace_selector) {
-    auto ok = selector_matches(*s.namespace_selector, ns_labels);
-    if (!ok) {
-      return fail(ok.error().code,
-                  prefix(s.name) + "spec.namespaceSelector: " + ok.error().message);
-    }
-    if (!*ok) {
-      return false;
-    }
+  auto miss = selector_miss(s, ns_labels, labels);
+  if (!miss) {
+    return std::unexpected(miss.error());
   }
-  // A nil or empty pod selector matches nothing (PodMatchedSidecarSet).
-  if (!s.selector || s.selector->empty()) {
-    return false;
-  }
-  auto ok = selector_matches(*s.selector, labels);
-  if (!ok) {
-    return fail(ok.error().code, prefix(s.name) + "spec.selector: " + ok.error().message);
-  }
-  return *ok;
+  return !miss->has_value();
 }
 
 // §2.2: candidates in name order, paused skipped, namespace and pod selectors. A paused
@@ -783,6 +763,43 @@ Result<std::vector<const SidecarSet*>> selecting_sidecarsets(const World& world,
   const auto bases = canary_bases(*live);
   std::erase_if(*live, [&](const SidecarSet* s) { return bases.contains(s->name); });
   return live;
+}
+
+std::string inactive_reason(const Json& pod) {
+  const std::string phase = member_string(member(pod, "status"), "phase");
+  if (phase == "Succeeded" || phase == "Failed") {
+    return "status.phase " + phase;
+  }
+  if (!member(member(pod, "metadata"), "deletionTimestamp").is_null()) {
+    return "metadata.deletionTimestamp is set";
+  }
+  return "";
+}
+
+Result<std::optional<SelectorMiss>> selector_miss(const SidecarSet& s, const Labels& ns_labels,
+                                                  const Labels& labels) {
+  if (s.namespace_selector) {
+    auto unmet = first_unmet(*s.namespace_selector, ns_labels);
+    if (!unmet) {
+      return fail(unmet.error().code,
+                  prefix(s.name) + "spec.namespaceSelector: " + unmet.error().message);
+    }
+    if (*unmet) {
+      return SelectorMiss{"spec.namespaceSelector", std::move(*unmet)};
+    }
+  }
+  // A nil or empty pod selector matches nothing (PodMatchedSidecarSet).
+  if (!s.selector || s.selector->empty()) {
+    return SelectorMiss{"spec.selector", std::nullopt};
+  }
+  auto unmet = first_unmet(*s.selector, labels);
+  if (!unmet) {
+    return fail(unmet.error().code, prefix(s.name) + "spec.selector: " + unmet.error().message);
+  }
+  if (*unmet) {
+    return SelectorMiss{"spec.selector", std::move(*unmet)};
+  }
+  return std::optional<SelectorMiss>{};
 }
 
 Result<Injection> inject(const World& world, const Json& pod, std::string_view request_namespace,

@@ -1,7 +1,9 @@
 #include "injector/kube/selector.hpp"
 
 #include <algorithm>
+#include <optional>
 #include <set>
+#include <string>
 #include <unordered_map>
 
 namespace injector {
@@ -192,6 +194,14 @@ Result<LabelSelector> parse_label_selector(const Json& j, std::string_view field
 }
 
 Result<bool> selector_matches(const LabelSelector& s, const Labels& labels) {
+  auto unmet = first_unmet(s, labels);
+  if (!unmet) {
+    return std::unexpected(unmet.error());
+  }
+  return !unmet->has_value();
+}
+
+Result<std::optional<UnmetRequirement>> first_unmet(const LabelSelector& s, const Labels& labels) {
   // Evaluate every operator first so an unknown one is an error even when an earlier requirement
   // already fails: LabelSelectorAsSelector converts the whole selector before matching.
   for (const auto& r : s.expressions) {
@@ -199,13 +209,21 @@ Result<bool> selector_matches(const LabelSelector& s, const Labels& labels) {
       return fail("invalid_selector", dq(r.op) + " is not a valid label selector operator");
     }
   }
+  auto value_of = [&](const std::string& key) -> std::optional<std::string> {
+    auto it = labels.find(key);
+    if (it == labels.end()) {
+      return std::nullopt;
+    }
+    return it->second;
+  };
   for (const auto& [k, v] : s.match_labels) {
     auto it = labels.find(k);
     if (it == labels.end() || it->second != v) {
-      return false;
+      return UnmetRequirement{"matchLabels." + k, k, "=", {v}, value_of(k)};
     }
   }
-  for (const auto& r : s.expressions) {
+  for (std::size_t i = 0; i < s.expressions.size(); ++i) {
+    const auto& r = s.expressions[i];
     auto it = labels.find(r.key);
     const bool has = it != labels.end();
     const bool in_values =
@@ -221,10 +239,11 @@ Result<bool> selector_matches(const LabelSelector& s, const Labels& labels) {
       ok = !has;
     }
     if (!ok) {
-      return false;
+      return UnmetRequirement{"matchExpressions[" + std::to_string(i) + "]", r.key, r.op, r.values,
+                              value_of(r.key)};
     }
   }
-  return true;
+  return std::optional<UnmetRequirement>{};
 }
 
 std::vector<std::string> validate_label_selector(const LabelSelector& s, std::string_view field) {

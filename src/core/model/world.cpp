@@ -268,7 +268,8 @@ Built build(std::vector<Document> documents, std::uint64_t generation, Mode mode
       l.valid = false;
     }
     for (auto& p : conflicts[k]) {
-      problems.push_back(Problem{l.origin, l.name, std::move(p.field), std::move(p.message)});
+      problems.push_back(
+          Problem{l.origin, l.name, std::move(p.field), std::move(p.message), "conflict"});
     }
   }
   if (mode == Mode::kStrict && !problems.empty()) {

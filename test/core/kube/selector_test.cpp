@@ -1,5 +1,9 @@
 #include "injector/kube/selector.hpp"
 
+#include <optional>
+#include <string>
+#include <vector>
+
 #include <catch2/catch.hpp>
 
 using injector::Json;
@@ -215,4 +219,78 @@ TEST_CASE("labels_of keeps string values only") {
   auto l = injector::labels_of(Json::parse(R"({"a":"1","b":2})"));
   CHECK(l == Labels{{"a", "1"}});
   CHECK(injector::labels_of(Json()).empty());
+}
+
+TEST_CASE("first_unmet names the first failing requirement and the labels' value") {
+  struct Case {
+    const char* name;
+    const char* selector;
+    Labels labels;
+    std::string term;  // "" = matches
+    std::string op;
+    std::optional<std::string> value;
+  };
+  const std::vector<Case> cases = {
+      {"matches", R"({"matchLabels":{"app":"web"}})", {{"app", "web"}}, "", "", std::nullopt},
+      {"matchLabels value differs",
+       R"({"matchLabels":{"app":"db","b":"1"}})",
+       {{"app", "web"}},
+       "matchLabels.app",
+       "=",
+       "web"},
+      {"matchLabels key missing",
+       R"({"matchLabels":{"app":"db"}})",
+       {},
+       "matchLabels.app",
+       "=",
+       std::nullopt},
+      {"matchLabels before expressions",
+       R"({"matchLabels":{"z":"1"},"matchExpressions":[{"key":"a","operator":"Exists"}]})",
+       {},
+       "matchLabels.z",
+       "=",
+       std::nullopt},
+      {"In",
+       R"({"matchExpressions":[{"key":"a","operator":"Exists"},
+                                     {"key":"t","operator":"In","values":["x"]}]})",
+       {{"a", "1"}, {"t", "y"}},
+       "matchExpressions[1]",
+       "In",
+       "y"},
+      {"NotIn",
+       R"({"matchExpressions":[{"key":"t","operator":"NotIn","values":["y"]}]})",
+       {{"t", "y"}},
+       "matchExpressions[0]",
+       "NotIn",
+       "y"},
+      {"DoesNotExist",
+       R"({"matchExpressions":[{"key":"t","operator":"DoesNotExist"}]})",
+       {{"t", ""}},
+       "matchExpressions[0]",
+       "DoesNotExist",
+       ""},
+  };
+  for (const auto& c : cases) {
+    DYNAMIC_SECTION(c.name) {
+      auto unmet = injector::first_unmet(sel(c.selector), c.labels);
+      REQUIRE(unmet.has_value());
+      auto matches = injector::selector_matches(sel(c.selector), c.labels);
+      REQUIRE(matches.has_value());
+      CHECK(*matches == c.term.empty());
+      if (c.term.empty()) {
+        CHECK_FALSE(unmet->has_value());
+        continue;
+      }
+      REQUIRE(unmet->has_value());
+      CHECK((*unmet)->term == c.term);
+      CHECK((*unmet)->op == c.op);
+      CHECK((*unmet)->value == c.value);
+    }
+  }
+  SECTION("an unknown operator is the same error as selector_matches'") {
+    auto unmet = injector::first_unmet(
+        sel(R"({"matchLabels":{"a":"1"},"matchExpressions":[{"key":"k","operator":"Has"}]})"), {});
+    REQUIRE_FALSE(unmet.has_value());
+    CHECK(unmet.error().message == "\"Has\" is not a valid label selector operator");
+  }
 }

@@ -79,6 +79,9 @@ struct Injector {
     if (!injected) {
       report.denied = true;
       report.message = injected.error().message;
+      // The pod that was reviewed, for explain: a Pod itself or the template's pod.
+      const Pointer path = *pod_template_path(typed);
+      report.pod = path.tokens().empty() ? typed : pod_from_template(typed, path, report.ns);
       result.denied = true;
       result.objects.push_back(std::move(report));
       return false;

@@ -38,7 +38,8 @@ struct ObjectReport {
   std::string message;  // the denial's reason
   std::string ns;       // the namespace the pod was reviewed in
   Json object;          // the object as printed (null when denied)
-  Json pod;             // the pod reviewed (built from the template for a workload)
+  Json pod;             // the pod reviewed (built from the template for a workload), also when
+                        // denied
   Injection injection;  // when not denied; injection.pod is the pod as admission leaves it
 };
 
