@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,9 @@ bool is_active(const Json& pod);
 bool is_native_sidecar(const Json& container);
 /// upgradeStrategy.upgradeType HotUpgrade: injected as a `-1`/`-2` pair (§4).
 bool is_hot_upgrade(const Json& container);
+/// Adds the names of a SidecarSet spec's containers and init containers to `names`, with the
+/// `-1`/`-2` names of hot-upgrade pairs: the containers resourcesPolicy never aggregates.
+void add_sidecar_names(const Json& spec, std::set<std::string>& names);
 
 /// Why OpenKruise leaves `pod` alone as not active (`status.phase Succeeded`, `status.phase
 /// Failed`, `metadata.deletionTimestamp is set`), or "" when it is active.

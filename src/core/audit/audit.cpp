@@ -67,16 +67,7 @@ Result<void> add_request(Quantity& total, const Json& resources, std::string_vie
 std::set<std::string> sidecar_names(const std::vector<const SidecarSet*>& selected) {
   std::set<std::string> names;
   for (const SidecarSet* s : selected) {
-    for (const char* list : {"containers", "initContainers"}) {
-      for (const Json* c : items(s->spec(), list)) {
-        const std::string name = member_string(*c, "name");
-        names.insert(name);
-        if (is_hot_upgrade(*c)) {
-          names.insert(name + "-1");
-          names.insert(name + "-2");
-        }
-      }
-    }
+    add_sidecar_names(s->spec(), names);
   }
   return names;
 }

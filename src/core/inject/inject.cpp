@@ -42,6 +42,23 @@ bool is_hot_upgrade(const Json& container) {
   return member_string(member(container, "upgradeStrategy"), "upgradeType") == "HotUpgrade";
 }
 
+void add_sidecar_names(const Json& spec, std::set<std::string>& names) {
+  for (const char* list : {"containers", "initContainers"}) {
+    const Json& containers = member(spec, list);
+    if (!containers.is_array()) {
+      continue;
+    }
+    for (const Json& c : containers) {
+      const std::string name = member_string(c, "name");
+      names.insert(name);
+      if (is_hot_upgrade(c)) {
+        names.insert(name + "-1");
+        names.insert(name + "-2");
+      }
+    }
+  }
+}
+
 bool is_active(const Json& pod) { return inactive_reason(pod).empty(); }
 
 namespace {
@@ -548,16 +565,7 @@ Result<Selection> select(const World& world, const std::string& ns, const Labels
 std::set<std::string> sidecar_names(const std::vector<SuitableSidecarSet>& matched) {
   std::set<std::string> names;
   for (const auto& s : matched) {
-    for (const char* list : {"containers", "initContainers"}) {
-      for (const Json* c : items(s.spec, list)) {
-        const std::string name = member_string(*c, "name");
-        names.insert(name);
-        if (is_hot_upgrade(*c)) {
-          names.insert(name + "-1");
-          names.insert(name + "-2");
-        }
-      }
-    }
+    add_sidecar_names(s.spec, names);
   }
   return names;
 }
