@@ -26,6 +26,7 @@ Commands:
   review     Answer one AdmissionReview request offline, byte for byte as the server would
   inject     Print Pods and workloads (their pod templates) as admission would leave them
   explain    Say for each SidecarSet whether it applies to a pod and why not, and what it adds
+  diff       Show what admission would change in manifests, as a unified YAML diff
   validate   Check SidecarSet manifests and report every problem
   test       Run fixture-based admission test cases (golden files, checks, JUnit XML)
   audit      List running pods that miss their SidecarSets' sidecars or carry outdated ones
@@ -37,10 +38,10 @@ or v1beta1), Namespaces (their labels feed namespaceSelector) and ControllerRevi
 injectionStrategy.revision). YAML is read as kubectl reads it (YAML 1.1: 0400 is 256, on is
 true). Options take `--name value`, `--name=value` and `-f=x`.
 
-Exit status: 0 success, 1 the pod would be denied (inject, review, explain) or pods miss
-sidecars (audit), 2 usage error, unreadable input, invalid SidecarSets or startup failure, 3
-review answered a malformed request with an error, or audit could not read the cluster. Each
-command's --help lists its own.
+Exit status: 0 success, 1 the pod would be denied (inject, review, explain), pods miss sidecars
+(audit) or differences were found (diff), 2 usage error, unreadable input, invalid SidecarSets
+or startup failure, 3 review answered a malformed request with an error, audit could not read
+the cluster, or diff found a pod the webhook would deny. Each command's --help lists its own.
 
 Run 'sidecarset-injector <command> --help' for the options of a command.
 )";
@@ -75,6 +76,9 @@ int run_cli(const std::vector<std::string>& args, std::istream& in, std::ostream
   }
   if (command == "explain") {
     return cli::run_explain(rest, in, out, err);
+  }
+  if (command == "diff") {
+    return cli::run_diff(rest, in, out, err);
   }
   if (command == "review") {
     return cli::run_review(rest, in, out, err);

@@ -11,6 +11,8 @@ int run_inject(const std::vector<std::string>& args, std::istream& in, std::ostr
                std::ostream& err);
 int run_explain(const std::vector<std::string>& args, std::istream& in, std::ostream& out,
                 std::ostream& err);
+int run_diff(const std::vector<std::string>& args, std::istream& in, std::ostream& out,
+             std::ostream& err);
 int run_review(const std::vector<std::string>& args, std::istream& in, std::ostream& out,
                std::ostream& err);
 int run_validate(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);

@@ -6,9 +6,7 @@
 #include <string>
 
 #include "cli/options.hpp"
-#include "cli/workload/manifests.hpp"
-#include "injector/wire/warnings.hpp"
-#include "sources/sources.hpp"
+#include "cli/workload/inject_run.hpp"
 
 namespace injector::cli {
 namespace {
@@ -62,68 +60,25 @@ int run_inject(const std::vector<std::string>& args, std::istream& in, std::ostr
                std::ostream& err) {
   constexpr std::string_view kCmd = "inject";
   cxxopts::Options options("sidecarset-injector inject");
-  options.add_options()("sidecarsets", "", cxxopts::value<std::vector<std::string>>())(
-      "f,file", "", cxxopts::value<std::vector<std::string>>())("R,recursive", "")(
-      "n,namespace", "", cxxopts::value<std::string>())(
-      "o,output", "", cxxopts::value<std::string>())("seed", "", cxxopts::value<std::string>())(
-      "now", "", cxxopts::value<std::string>())("strict", "")("h,help", "");
+  add_manifest_options(options);
+  options.add_options()("o,output", "", cxxopts::value<std::string>());
   auto command = parse_engine_command(options, args, kCmd, kInjectHelp, out, err);
   if (!command) {
     return command.error();
   }
   const cxxopts::ParseResult& r = command->result;
-  if (r.count("file") == 0) {
-    return usage_error(err, kCmd, "-f/--file is required (use '-' for stdin)");
-  }
-  const auto files = r["file"].as<std::vector<std::string>>();
-  std::string output = string_option(r, "output").value_or("json");
+  const std::string output = string_option(r, "output").value_or("json");
   if (output != "json" && output != "yaml") {
     return usage_error(err, kCmd, "--output \"" + output + "\" is not supported (json or yaml)");
   }
-  auto seed = seed_option(r);
-  if (!seed) {
-    return usage_error(err, kCmd, seed.error());
+  auto run = inject_files(r, command->paths, kCmd, in, err);
+  if (!run) {
+    return run.error();
   }
-  auto now = now_option(r);
-  if (!now) {
-    return usage_error(err, kCmd, now.error());
+  if (!run->injected.documents.empty()) {
+    out << print_manifests(run->injected.documents, output);
   }
-  const bool recursive = r.count("recursive") != 0;
-
-  auto loaded = load_world(command->paths, 1, BuildOptions{r.count("strict") != 0}, recursive);
-  if (!loaded) {
-    for (const std::string& problem : loaded.error()) {
-      err << problem << '\n';
-    }
-    return kExitUsage;
-  }
-  for (const std::string& warning : loaded->warnings) {
-    err << "warning: " << warning << '\n';
-  }
-  const World& world = *loaded->build.world;
-  auto docs = read_manifests(files, recursive, in, err);
-  if (!docs) {
-    return kExitUsage;
-  }
-  const InjectedManifests injected = inject_manifests(
-      world, *docs, string_option(r, "namespace").value_or(""), inject_options(*seed, *now));
-  if (injected.refused) {
-    err << *injected.refused << '\n';
-    return kExitUsage;
-  }
-  for (const ObjectReport& o : injected.objects) {
-    if (o.denied) {
-      err << "denied: " << o.where << ": " << o.message << '\n';
-    }
-    // Bounded as the server's response carries them.
-    for (const std::string& w : bound_warnings(o.injection.warnings)) {
-      err << "warning: " << o.where << ": " << w << '\n';
-    }
-  }
-  if (!injected.documents.empty()) {
-    out << print_manifests(injected.documents, output);
-  }
-  return injected.denied ? kExitDenied : kExitOk;
+  return run->injected.denied ? kExitDenied : kExitOk;
 }
 
 }  // namespace injector::cli

@@ -72,7 +72,12 @@ struct Injector {
     }
     ObjectReport report;
     report.where = where;
+    report.original = input;
     report.kind = kind_of(typed);
+    report.api_version = member_string(typed, "apiVersion");
+    if (report.api_version.empty()) {
+      report.api_version = "v1";
+    }
     report.name = name_of(typed);
     report.ns = !own.empty() ? own : !requested.empty() ? requested : "default";
     auto injected = inject_object(world, typed, report.ns, options);

@@ -33,10 +33,12 @@ std::optional<std::vector<InputDocument>> read_manifests(const std::vector<std::
 struct ObjectReport {
   std::string where;  // `pods.yaml: document 2: Deployment "web"` (`items[1]: ` inside a List)
   std::string kind;   // "Pod" for a pod without kind
-  std::string name;   // metadata.name, else generateName
+  std::string api_version;  // as typed (a List item's from its List), "v1" when absent
+  std::string name;         // metadata.name, else generateName
   bool denied = false;
   std::string message;  // the denial's reason
   std::string ns;       // the namespace the pod was reviewed in
+  Json original;        // the object as read
   Json object;          // the object as printed (null when denied)
   Json pod;             // the pod reviewed (built from the template for a workload), also when
                         // denied
