@@ -2,6 +2,7 @@
 
 #include <vector>
 
+#include "injector/inject/inject.hpp"
 #include "injector/wire/json_access.hpp"
 
 namespace injector::explain_detail {
@@ -73,9 +74,8 @@ bool attribute(const Json& spec, const Json& original, const Json& injected,
     const bool init = std::string_view(list) == "initContainers";
     for (const Json* c : elements(spec, list)) {
       const std::string name = member_string(*c, "name");
-      const bool native = init && member_string(*c, "restartPolicy") == "Always";
-      const bool hot = (!init || native) &&
-                       member_string(member(*c, "upgradeStrategy"), "upgradeType") == "HotUpgrade";
+      const bool native = init && is_native_sidecar(*c);
+      const bool hot = (!init || native) && is_hot_upgrade(*c);
       std::vector<std::string> names = {name};
       if (hot) {
         names = {name + "-1", name + "-2"};
