@@ -527,6 +527,19 @@ class Calculator {
     if (syntax_error_) {
       return std::nullopt;
     }
+    // Every nesting ('(', a call, unary '-') comes back through here. goyacc's stack grows
+    // without bound; this evaluator recurses, so the depth is capped before the thread's stack.
+    struct Depth {
+      int& d;
+      explicit Depth(int& depth) : d(++depth) {}
+      ~Depth() { --d; }
+    } depth(depth_);
+    if (depth_ > kMaxNesting) {
+      error("parse error: expression nests deeper than " + std::to_string(kMaxNesting) +
+            " levels at line " + std::to_string(tok_.line) + ", col " + std::to_string(tok_.col));
+      fail_syntax();
+      return std::nullopt;
+    }
     switch (tok_.kind) {
       case Tok::kNumber: {
         Value v;
@@ -740,6 +753,8 @@ class Calculator {
   Token tok_;
   bool syntax_error_ = false;
   std::optional<std::string> last_error_;
+  static constexpr int kMaxNesting = 100;
+  int depth_ = 0;
 };
 
 }  // namespace

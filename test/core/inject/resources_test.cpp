@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "injector/inject/calculator.hpp"
 #include "injector/inject/resources.hpp"
 
 using injector::Json;
@@ -612,6 +613,46 @@ TEST_CASE("calculator: results and error texts as pkg/util/calculator gives them
         CHECK(got == c.want);
       }
     }
+  }
+}
+
+TEST_CASE("calculator: nesting is capped at 100 levels instead of exhausting the stack") {
+  // goyacc's stack grows without bound; a recursive evaluator must stop first (a SidecarSet with
+  // 900 nested parentheses overflowed the stack under the fuzzer).
+  const auto nested = [](int n, std::string_view open, std::string_view inner,
+                         std::string_view close) {
+    std::string e;
+    for (int i = 0; i < n; ++i) {
+      e += open;
+    }
+    e += inner;
+    for (int i = 0; i < n; ++i) {
+      e += close;
+    }
+    return e;
+  };
+  // 99 parentheses are 100 levels with the innermost factor: still evaluated.
+  auto ok = injector::calculate(nested(99, "(", "cpu", ")"), {{"cpu", {false, 2, {}}}});
+  REQUIRE(ok);
+  CHECK(ok->number == 2);
+  auto calls = injector::calculate(nested(49, "max(1, ", "cpu", ")"), {{"cpu", {false, 3, {}}}});
+  REQUIRE(calls);
+  CHECK(calls->number == 3);
+  // One more is refused at the token that goes too deep, positioned as goyacc positions errors
+  // (the column after that token).
+  auto deep = injector::calculate(nested(100, "(", "cpu", ")"), {{"cpu", {false, 2, {}}}});
+  REQUIRE_FALSE(deep);
+  CHECK(deep.error() == "parse error: expression nests deeper than 100 levels at line 1, col 104");
+  auto minus = injector::calculate(std::string(5000, '-') + "1", {});
+  REQUIRE_FALSE(minus);
+  CHECK(minus.error() == "parse error: expression nests deeper than 100 levels at line 1, col 102");
+  for (std::string_view open : {"(", "max(", "-"}) {
+    const std::string huge = nested(20000, open, "1", open == "-" ? "" : ")");
+    CHECK_FALSE(injector::calculate(huge, {}));
+    CHECK(injector::check_resource_expression(huge, "cpu")
+              .value_or("")
+              .starts_with(
+                  "invalid expression: parse error: expression nests deeper than 100 levels"));
   }
 }
 
