@@ -11,6 +11,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "../../support/files.hpp"
 #include "run_binary.hpp"
 
 namespace fs = std::filesystem;
@@ -22,14 +23,7 @@ const std::string kDir = kSrc + "/fixtures/workloads";
 const std::string kSidecarSets = kDir + "/sidecarsets.yaml";
 const std::string kNow = "--now=2024-01-02T03:04:05Z";
 
-std::vector<std::string> lines_of(const std::string& text) {
-  std::vector<std::string> lines;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) {
-    lines.push_back(line);
-  }
-  return lines;
-}
+using test_support::lines_of;
 
 std::vector<std::string> starting_with(const std::string& text, const std::string& prefix) {
   std::vector<std::string> found;

@@ -22,6 +22,8 @@
 #include <string>
 #include <vector>
 
+#include "../../support/files.hpp"
+
 namespace fs = std::filesystem;
 
 namespace {
@@ -72,28 +74,13 @@ Run run(const std::string& command) {
   return r;
 }
 
-std::string read_text(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  REQUIRE(in.good());
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 void write_text(const fs::path& path, const std::string& text) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   REQUIRE(out.good());
   out << text;
 }
 
-std::vector<std::string> lines_of(const std::string& text) {
-  std::vector<std::string> lines;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) {
-    lines.push_back(line);
-  }
-  return lines;
-}
+using test_support::lines_of;
 
 std::string base64_decode(const std::string& in) {
   static const std::string kAlphabet =
@@ -154,7 +141,7 @@ std::vector<YAML::Node> render_with_kubectl(const fs::path& dir = kManifests) {
   // Per process: ctest runs the test cases of this file in parallel.
   const fs::path err = kBuild / ("manifests_test.kustomize." + std::to_string(::getpid()) + ".err");
   const Run k = run("kubectl kustomize " + quote(dir.string()) + " 2>" + quote(err));
-  const std::string stderr_text = read_text(err);
+  const std::string stderr_text = test_support::read_file(err);
   fs::remove(err);
   INFO("kubectl kustomize stderr: " << stderr_text);
   REQUIRE(k.status == 0);
@@ -165,7 +152,7 @@ std::vector<YAML::Node> render_with_kubectl(const fs::path& dir = kManifests) {
 std::vector<YAML::Node> render_from_resources() {
   std::string text;
   for (const auto& file : kustomization_resources()) {
-    text += read_text(file) + "\n---\n";
+    text += test_support::read_file(file) + "\n---\n";
   }
   return load_all(text);
 }
@@ -355,7 +342,7 @@ Rendered render_files() {
   const YAML::Node patch_container = patch_pod["containers"][0];
   std::string text;
   for (const auto& r : YAML::LoadFile((kBase / "kustomization.yaml").string())["resources"]) {
-    text += read_text(kBase / r.as<std::string>()) + "\n---\n";
+    text += test_support::read_file(kBase / r.as<std::string>()) + "\n---\n";
   }
   std::vector<YAML::Node> objects;
   for (auto o : load_all(text)) {
@@ -373,7 +360,8 @@ Rendered render_files() {
     }
     objects.push_back(o);
   }
-  for (const auto& o : load_all(read_text(kFilesOverlay / "configmap-sidecarsets.yaml"))) {
+  for (const auto& o :
+       load_all(test_support::read_file(kFilesOverlay / "configmap-sidecarsets.yaml"))) {
     objects.push_back(o);
   }
   return {objects, "kubectl not on PATH: the overlay's files applied by the test"};
@@ -777,7 +765,7 @@ void schema_paths(const YAML::Node& schema, const std::string& prefix, std::set<
 }
 
 TEST_CASE("the SidecarSet CRD is OpenKruise's API: names, versions, storage, every field kept") {
-  const auto docs = load_all(read_text(kCrd));
+  const auto docs = load_all(test_support::read_file(kCrd));
   REQUIRE(docs.size() == 1U);
   const YAML::Node crd = docs[0];
   CHECK(crd["apiVersion"].as<std::string>() == "apiextensions.k8s.io/v1");
@@ -843,7 +831,7 @@ TEST_CASE("the SidecarSet CRD is OpenKruise's API: names, versions, storage, eve
   }
   int sidecarsets = 0;
   for (const auto& file : files) {
-    const std::vector<YAML::Node> objects = load_all(read_text(file));
+    const std::vector<YAML::Node> objects = load_all(test_support::read_file(file));
     for (const auto& o : objects) {
       if (!o["kind"] || !o["kind"].IsScalar() || o["kind"].as<std::string>() != "SidecarSet" ||
           !o["spec"].IsMap()) {
@@ -967,7 +955,7 @@ TEST_CASE("the ConfigMap serves exactly examples/sidecarsets") {
   std::map<std::string, std::string> files;
   for (const auto& entry : fs::directory_iterator(kSource / "examples" / "sidecarsets")) {
     if (entry.path().extension() == ".yaml") {
-      files[entry.path().filename().string()] = read_text(entry.path());
+      files[entry.path().filename().string()] = test_support::read_file(entry.path());
     }
   }
   CHECK(files.size() >= 2U);
@@ -981,7 +969,8 @@ TEST_CASE("sync-configmap.sh regenerates the committed ConfigMap byte for byte")
   CHECK(r.status == 0);
   CHECK(r.out == "wrote " + out.string() + "\n");
   INFO("run manifests/sync-configmap.sh after editing examples/sidecarsets");
-  CHECK(read_text(out) == read_text(kFilesOverlay / "configmap-sidecarsets.yaml"));
+  CHECK(test_support::read_file(out) ==
+        test_support::read_file(kFilesOverlay / "configmap-sidecarsets.yaml"));
   fs::remove(out);
 }
 
@@ -992,7 +981,7 @@ TEST_CASE("example SidecarSets declare their mounts and use unique names") {
     paths.push_back(entry.path());
   }
   for (const auto& path : paths) {
-    for (const auto& doc : load_all(read_text(path))) {
+    for (const auto& doc : load_all(test_support::read_file(path))) {
       if (doc["kind"].as<std::string>() == "SidecarSet") {
         sets.emplace_back(path.filename().string(), doc);
       }
@@ -1037,7 +1026,7 @@ TEST_CASE("example SidecarSets declare their mounts and use unique names") {
 }
 
 TEST_CASE("Dockerfile runs what the Deployment runs as the Deployment's user") {
-  const auto lines = lines_of(read_text(kSource / "Dockerfile"));
+  const auto lines = lines_of(test_support::read_file(kSource / "Dockerfile"));
   std::vector<std::string> from;
   std::string user;
   std::string expose;
@@ -1168,14 +1157,14 @@ TEST_CASE("make-certs.sh makes a CA and a serving certificate kube-apiserver acc
   }
 
   SECTION("valid files are reused; --force and broken files make new ones") {
-    const auto before = read_text(dir / "tls.crt");
+    const auto before = test_support::read_file(dir / "tls.crt");
     const Run again = run(make + " 2>&1");
     CHECK(again.status == 0);
     CHECK(again.out == "make-certs.sh: reusing the valid certificates in " + dir.string() + "\n");
-    CHECK(read_text(dir / "tls.crt") == before);
+    CHECK(test_support::read_file(dir / "tls.crt") == before);
 
     CHECK(run(make + " --force 2>&1").status == 0);
-    const auto forced = read_text(dir / "tls.crt");
+    const auto forced = test_support::read_file(dir / "tls.crt");
     CHECK(forced != before);
 
     write_text(dir / "tls.crt", "not a certificate\n");
@@ -1198,7 +1187,8 @@ TEST_CASE("make-certs.sh makes a CA and a serving certificate kube-apiserver acc
           deployment["metadata"]["namespace"].as<std::string>());
     for (const char* key : {"tls.crt", "tls.key", "ca.crt"}) {
       DYNAMIC_SECTION(key) {
-        CHECK(base64_decode(s["data"][key].as<std::string>()) == read_text(dir / key));
+        CHECK(base64_decode(s["data"][key].as<std::string>()) ==
+              test_support::read_file(dir / key));
       }
     }
     struct stat st {};
@@ -1207,8 +1197,9 @@ TEST_CASE("make-certs.sh makes a CA and a serving certificate kube-apiserver acc
   }
 
   SECTION("the webhook copy is the manifest with caBundle set to the CA") {
-    const auto copy = lines_of(read_text(webhook));
-    const auto original = lines_of(read_text(kBase / "mutatingwebhookconfiguration.yaml"));
+    const auto copy = lines_of(test_support::read_file(webhook));
+    const auto original =
+        lines_of(test_support::read_file(kBase / "mutatingwebhookconfiguration.yaml"));
     REQUIRE(copy.size() == original.size() + 1U);
     CHECK(copy[0] == "# Generated by certs/make-certs.sh: caBundle is " + dir.string() +
                          "/ca.crt (base64 of the PEM).");
@@ -1224,7 +1215,7 @@ TEST_CASE("make-certs.sh makes a CA and a serving certificate kube-apiserver acc
     CHECK(bundles == 1);
     const YAML::Node parsed = YAML::LoadFile(webhook.string());
     const auto bundle = parsed["webhooks"][0]["clientConfig"]["caBundle"].as<std::string>();
-    CHECK(base64_decode(bundle) == read_text(dir / "ca.crt"));
+    CHECK(base64_decode(bundle) == test_support::read_file(dir / "ca.crt"));
   }
 }
 
@@ -1274,7 +1265,7 @@ TEST_CASE("make-certs.sh --overlay makes a kustomization with the Secret and eve
       CHECK(strings(k["bases"]) ==
             std::vector<std::string>{fs::relative(c.base, dir / "deploy").string()});
       CHECK(strings(k["resources"]) == std::vector<std::string>{"secret.yaml"});
-      const std::string ca = read_text(dir / "certs" / "ca.crt");
+      const std::string ca = test_support::read_file(dir / "certs" / "ca.crt");
       REQUIRE(k["patchesJson6902"].size() == c.patches.size());
       for (const auto& entry : k["patchesJson6902"]) {
         const auto file = entry["path"].as<std::string>();
@@ -1316,7 +1307,7 @@ TEST_CASE("make-certs.sh --overlay makes a kustomization with the Secret and eve
         CHECK(hooks == expected_hooks);
         const YAML::Node secret = find(objects, "Secret", "sidecarset-injector-tls");
         CHECK(base64_decode(secret["data"]["tls.crt"].as<std::string>()) ==
-              read_text(dir / "certs" / "tls.crt"));
+              test_support::read_file(dir / "certs" / "tls.crt"));
       }
     }
   }
@@ -1426,8 +1417,10 @@ TEST_CASE("hot-upgrade migrate.sh negotiates from SIDECARSET_VERSION and SIDECAR
                         c.env + " sh " + script + " 2>&1");
       CHECK(r.status == c.status);
       CHECK(r.out == c.message);
-      CHECK((fs::exists(dir / "active") ? read_text(dir / "active") : "") == c.active_after);
-      CHECK((fs::exists(dir / "takeover") ? read_text(dir / "takeover") : "") == c.takeover_after);
+      CHECK((fs::exists(dir / "active") ? test_support::read_file(dir / "active") : "") ==
+            c.active_after);
+      CHECK((fs::exists(dir / "takeover") ? test_support::read_file(dir / "takeover") : "") ==
+            c.takeover_after);
     }
   }
 

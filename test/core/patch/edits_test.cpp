@@ -9,6 +9,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "../../support/files.hpp"
 #include "injector/patch/json_patch.hpp"
 
 using injector::Edits;
@@ -16,19 +17,12 @@ using injector::Json;
 
 namespace {
 
-std::string slurp(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 // The pods of the review fixtures.
 std::vector<Json> fixture_pods() {
   std::vector<Json> pods;
   for (const auto& e : std::filesystem::directory_iterator(std::string(INJECTOR_SOURCE_DIR) +
                                                            "/fixtures/reviews")) {
-    const Json doc = Json::parse(slurp(e.path()), nullptr, false);
+    const Json doc = Json::parse(test_support::read_file(e.path()), nullptr, false);
     if (doc.is_object() && doc.contains("request") && doc["request"].is_object() &&
         doc["request"].contains("object") && doc["request"]["object"].is_object()) {
       pods.push_back(doc["request"]["object"]);

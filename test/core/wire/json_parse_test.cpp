@@ -7,20 +7,10 @@
 #include <vector>
 
 #include <catch2/catch.hpp>
+#include "../../support/files.hpp"
 
 using injector::Json;
 using injector::parse_json;
-
-namespace {
-
-std::string slurp(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-}  // namespace
 
 TEST_CASE("parse_json builds exactly the document Json::parse builds") {
   const std::vector<std::string> inputs = {
@@ -76,7 +66,7 @@ TEST_CASE("parse_json agrees with Json::parse on every review fixture") {
   for (const auto& e : std::filesystem::directory_iterator(std::string(INJECTOR_SOURCE_DIR) +
                                                            "/fixtures/reviews")) {
     DYNAMIC_SECTION(e.path().filename().string()) {
-      const std::string text = slurp(e.path());
+      const std::string text = test_support::read_file(e.path());
       auto parsed = parse_json(text);
       REQUIRE(parsed.has_value());
       CHECK(parsed->dump() == Json::parse(text).dump());

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include <catch2/catch.hpp>
+#include "../../support/files.hpp"
 
 using injector::Json;
 using injector::write_json;
@@ -15,13 +16,6 @@ namespace {
 
 std::string nlohmann_dump(const Json& j) {
   return j.dump(-1, ' ', false, Json::error_handler_t::replace);
-}
-
-std::string slurp(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
 }
 
 }  // namespace
@@ -72,7 +66,7 @@ TEST_CASE("write_json agrees with Json::dump on every JSON fixture") {
     if (e.path().extension() != ".json") {
       continue;
     }
-    const Json doc = Json::parse(slurp(e.path()), nullptr, false);
+    const Json doc = Json::parse(test_support::read_file(e.path()), nullptr, false);
     if (doc.is_discarded()) {
       continue;  // fixtures of malformed bodies
     }
