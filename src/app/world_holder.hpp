@@ -1,10 +1,10 @@
 #pragma once
-// The World in use, swapped atomically on reload; readers keep the snapshot they took.
+// The World in use, swapped on reload; readers keep the snapshot they took.
 
-#include <atomic>
 #include <memory>
 
 #include "injector/model/world.hpp"
+#include "shared_snapshot.hpp"
 
 namespace injector {
 
@@ -12,13 +12,11 @@ class WorldHolder {
  public:
   explicit WorldHolder(std::shared_ptr<const World> initial) : world_(std::move(initial)) {}
 
-  std::shared_ptr<const World> get() const { return world_.load(std::memory_order_acquire); }
-  void set(std::shared_ptr<const World> next) {
-    world_.store(std::move(next), std::memory_order_release);
-  }
+  std::shared_ptr<const World> get() const { return world_.load(); }
+  void set(std::shared_ptr<const World> next) { world_.store(std::move(next)); }
 
  private:
-  std::atomic<std::shared_ptr<const World>> world_;
+  SharedSnapshot<World> world_;
 };
 
 }  // namespace injector

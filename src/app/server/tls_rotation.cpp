@@ -28,8 +28,7 @@ Result<void> TlsRotation::load() {
     return std::unexpected(material.error());
   }
   last_tried_ = std::move(*contents);
-  current_.store(std::make_shared<const TlsMaterial>(std::move(*material)),
-                 std::memory_order_release);
+  current_.store(std::make_shared<const TlsMaterial>(std::move(*material)));
   return {};
 }
 
@@ -66,8 +65,7 @@ TlsReload TlsRotation::check_now(std::chrono::system_clock::time_point now) {
   }
   last_error_.clear();
   TlsReload rotated{TlsReload::Outcome::kRotated, "", material->serial, material->not_after};
-  current_.store(std::make_shared<const TlsMaterial>(std::move(*material)),
-                 std::memory_order_release);
+  current_.store(std::make_shared<const TlsMaterial>(std::move(*material)));
   metrics::global().cert_rotations.inc();
   return rotated;
 }

@@ -3,7 +3,6 @@
 // and a changed, valid set becomes the context of new handshakes (connections keep the context
 // they shook hands with). A bad set is refused once and the current material keeps serving.
 
-#include <atomic>
 #include <chrono>
 #include <memory>
 #include <mutex>
@@ -11,6 +10,7 @@
 
 #include "server/server.hpp"
 #include "server/tls_context.hpp"
+#include "shared_snapshot.hpp"
 
 namespace injector {
 
@@ -22,9 +22,7 @@ class TlsRotation {
   /// (readiness reports it).
   Result<void> load();
   /// The material for a new handshake; null before load().
-  std::shared_ptr<const TlsMaterial> current() const {
-    return current_.load(std::memory_order_acquire);
-  }
+  std::shared_ptr<const TlsMaterial> current() const { return current_.load(); }
   /// Reads the files; when their bytes differ from the last set tried, builds them and swaps the
   /// result in, unless it fails or its certificate is expired at `now`. A refused set is
   /// reported once (kRejected), then kUnchanged until the files change again.
@@ -37,7 +35,7 @@ class TlsRotation {
   TlsFileContents last_tried_;  // guarded by check_mu_
   std::string last_error_;      // guarded by check_mu_: the refusal last reported
   bool read_failed_ = false;    // guarded by check_mu_: the last check could not read a file
-  std::atomic<std::shared_ptr<const TlsMaterial>> current_;
+  SharedSnapshot<TlsMaterial> current_;
 };
 
 }  // namespace injector

@@ -23,6 +23,8 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <string_view>
+#include <unordered_map>
 
 #include "injector/inject/annotations.hpp"
 #include "injector/inject/pod_shape.hpp"
@@ -123,26 +125,31 @@ std::set<std::string> sidecar_names(const std::vector<SuitableSidecarSet>& match
 void merge_volumes(Edits& edits, const Json& spec, std::vector<PendingVolume>& pending,
                    std::vector<std::string>& warnings) {
   const Json& vols = member(spec, "volumes");
-  std::map<std::string, const Json*> own;
+  // The pod's volumes by name (the first of a name), viewed in the pod itself; a pod may hold
+  // tens of thousands, the SidecarSets a few.
+  std::unordered_map<std::string_view, const Json*> own;
   std::vector<Edits::Element> merged;
   if (vols.is_array()) {
+    own.reserve(vols.size());
+    merged.reserve(vols.size() + pending.size());
     for (std::size_t i = 0; i < vols.size(); ++i) {
-      own.emplace(member_string(vols[i], "name"), &vols[i]);
+      const Json& name = member(vols[i], "name");
+      own.emplace(name.is_string() ? std::string_view(name.get_ref<const std::string&>()) : "",
+                  &vols[i]);
       merged.push_back({i, false, Json()});
     }
   }
-  std::set<std::string> names;
+  std::set<std::string> added;
   std::set<std::string> warned;
-  for (const auto& [name, volume] : own) {
-    names.insert(name);
-  }
   const std::size_t before = merged.size();
   for (auto& p : pending) {
     const std::string name = member_string(p.volume, "name");
-    if (names.insert(name).second) {
-      merged.push_back({Edits::npos, false, std::move(p.volume)});
-    } else if (auto it = own.find(name);
-               it != own.end() && *it->second != p.volume && warned.insert(name).second) {
+    const auto it = own.find(name);
+    if (it == own.end()) {
+      if (added.insert(name).second) {
+        merged.push_back({Edits::npos, false, std::move(p.volume)});
+      }
+    } else if (*it->second != p.volume && warned.insert(name).second) {
       warnings.push_back(prefix(p.sidecarset) + "volume " + go_quote(name) +
                          " differs from the pod's volume of that name; the pod's is kept");
     }

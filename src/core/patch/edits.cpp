@@ -2,6 +2,8 @@
 
 #include <stdexcept>
 #include <unordered_map>
+#include <unordered_set>
+#include <vector>
 
 #include "injector/patch/json_patch.hpp"
 
@@ -70,38 +72,20 @@ const std::string* element_name(const Json& e) {
   return it != e.end() && it->is_string() ? &it->get_ref<const std::string&>() : nullptr;
 }
 
-// diff()'s ops for an array given as set_array() elements, when both arrays are lists of
-// uniquely named objects whose old names survive in order (diff_arrays' alignment by name);
-// false, with nothing appended, when they are not.
-bool diff_spliced_by_name(const Json& from, const Node& node, const Pointer& path, Json& ops) {
+// The spliced array's element j.
+const Json& spliced_value(const Json& from, const Node& node, std::size_t j) {
+  const auto& e = node.elements[j];
+  return e.from == Edits::npos || e.replaced ? e.value : from[e.from];
+}
+
+// diff_arrays' ops for an alignment by name: old element i is new element at[i] (increasing).
+// The new elements no old one maps to are added in order, then the aligned pairs are diffed.
+void emit_spliced(const Json& from, const Node& node, const Pointer& path,
+                  const std::vector<std::size_t>& at, Json& ops) {
   const auto& elements = node.elements;
-  const auto value_of = [&](std::size_t j) -> const Json& {
-    const auto& e = elements[j];
-    return e.from == Edits::npos || e.replaced ? e.value : from[e.from];
-  };
-  std::unordered_map<std::string_view, std::size_t> old_names;
-  for (std::size_t i = 0; i < from.size(); ++i) {
-    const std::string* name = element_name(from[i]);
-    if (name == nullptr || !old_names.emplace(*name, i).second) {
-      return false;
-    }
-  }
-  std::unordered_map<std::string_view, std::size_t> new_names;
-  for (std::size_t j = 0; j < elements.size(); ++j) {
-    const std::string* name = element_name(value_of(j));
-    if (name == nullptr || !new_names.emplace(*name, j).second) {
-      return false;
-    }
-  }
-  std::vector<std::size_t> at(from.size());
   std::vector<bool> kept(elements.size(), false);
-  for (std::size_t i = 0; i < from.size(); ++i) {
-    const auto it = new_names.find(*element_name(from[i]));
-    if (it == new_names.end() || (i > 0 && it->second <= at[i - 1])) {
-      return false;
-    }
-    at[i] = it->second;
-    kept[it->second] = true;
+  for (const std::size_t j : at) {
+    kept[j] = true;
   }
   std::size_t size = from.size();
   for (std::size_t j = 0; j < elements.size(); ++j) {
@@ -111,16 +95,95 @@ bool diff_spliced_by_name(const Json& from, const Node& node, const Pointer& pat
     Json op = Json::object();
     op["op"] = "add";
     op["path"] = (j == size ? path.append_end() : path.child(j)).str();
-    op["value"] = value_of(j);
+    op["value"] = spliced_value(from, node, j);
     ops.push_back(std::move(op));
     ++size;
   }
   for (std::size_t i = 0; i < from.size(); ++i) {
     const auto& e = elements[at[i]];
     if (e.from != i || e.replaced) {  // else the element is the document's own: no op
-      diff_into(from[i], value_of(at[i]), path.child(at[i]), ops);
+      diff_into(from[i], spliced_value(from, node, at[i]), path.child(at[i]), ops);
     }
   }
+}
+
+// Whether `elements` keep every element of `from` in order (from = 0, 1, ...; a replaced one
+// under its old name) and insert uniquely named objects whose names no old element has, all old
+// names being unique: the alignment by name is then `at[i]` = the position of old element i.
+bool spliced_in_order(const Json& from, const std::vector<Edits::Element>& elements,
+                      std::vector<std::size_t>& at) {
+  std::unordered_set<std::string_view> names;
+  names.reserve(elements.size());
+  for (std::size_t i = 0; i < from.size(); ++i) {
+    const std::string* name = element_name(from[i]);
+    if (name == nullptr || !names.insert(*name).second) {
+      return false;
+    }
+  }
+  at.reserve(from.size());
+  for (std::size_t j = 0; j < elements.size(); ++j) {
+    const auto& e = elements[j];
+    if (e.from == Edits::npos) {
+      const std::string* name = element_name(e.value);
+      if (name == nullptr || !names.insert(*name).second) {
+        return false;
+      }
+      continue;
+    }
+    if (e.from != at.size()) {
+      return false;
+    }
+    if (e.replaced) {
+      const std::string* name = element_name(e.value);
+      if (name == nullptr || *name != *element_name(from[e.from])) {
+        return false;
+      }
+    }
+    at.push_back(j);
+  }
+  return at.size() == from.size();
+}
+
+// diff()'s ops for an array given as set_array() elements, when both arrays are lists of
+// uniquely named objects whose old names survive in order (diff_arrays' alignment by name);
+// false, with nothing appended, when they are not.
+bool diff_spliced_by_name(const Json& from, const Node& node, const Pointer& path, Json& ops) {
+  const auto& elements = node.elements;
+  const auto value_of = [&](std::size_t j) -> const Json& {
+    const auto& e = elements[j];
+    return e.from == Edits::npos || e.replaced ? e.value : from[e.from];
+  };
+  // The common splice keeps every old element in place, in order, and only inserts: one set of
+  // names then shows both sides unique and the alignment is the elements' own `from`.
+  if (std::vector<std::size_t> at; spliced_in_order(from, elements, at)) {
+    emit_spliced(from, node, path, at, ops);
+    return true;
+  }
+  std::unordered_map<std::string_view, std::size_t> old_names;
+  old_names.reserve(from.size());
+  for (std::size_t i = 0; i < from.size(); ++i) {
+    const std::string* name = element_name(from[i]);
+    if (name == nullptr || !old_names.emplace(*name, i).second) {
+      return false;
+    }
+  }
+  std::unordered_map<std::string_view, std::size_t> new_names;
+  new_names.reserve(elements.size());
+  for (std::size_t j = 0; j < elements.size(); ++j) {
+    const std::string* name = element_name(value_of(j));
+    if (name == nullptr || !new_names.emplace(*name, j).second) {
+      return false;
+    }
+  }
+  std::vector<std::size_t> at(from.size());
+  for (std::size_t i = 0; i < from.size(); ++i) {
+    const auto it = new_names.find(*element_name(from[i]));
+    if (it == new_names.end() || (i > 0 && it->second <= at[i - 1])) {
+      return false;
+    }
+    at[i] = it->second;
+  }
+  emit_spliced(from, node, path, at, ops);
   return true;
 }
 

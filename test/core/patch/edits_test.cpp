@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <random>
 #include <sstream>
 #include <string>
@@ -147,7 +148,7 @@ TEST_CASE("Edits::set_array diffs as diff() does on the array it describes") {
   const std::vector<Json> pods = fixture_pods();
   std::mt19937 rng(4242);
   std::size_t aligned = 0;
-  for (int round = 0; round < 400; ++round) {
+  for (int round = 0; round < 800; ++round) {
     const Json& pod = pods[rng() % pods.size()];
     const char* list = rng() % 2 ? "containers" : "initContainers";
     const Json& origin = pod["spec"].contains(list) ? pod["spec"][list] : Json();
@@ -169,14 +170,29 @@ TEST_CASE("Edits::set_array diffs as diff() does on the array it describes") {
     while (rng() % 3 == 0) {
       add_new();
     }
+    // Mostly the planner's shape (every old element kept in order, some replaced, new ones
+    // inserted); sometimes one that is not: an old element dropped, renamed, or moved last.
+    const bool reshaped = rng() % 4 == 0;
+    std::optional<std::pair<Edits::Element, Json>> moved;
     if (origin.is_array()) {
       for (std::size_t i = 0; i < origin.size(); ++i) {
         Edits::Element e{i, false, Json()};
         Json value = origin[i];
-        if (rng() % 3 == 0) {
+        const auto shape = reshaped ? rng() % 6 : 5;
+        if (shape == 0) {
+          continue;  // dropped
+        }
+        if (rng() % 3 == 0 || (shape == 1 && value.is_object())) {
           e.replaced = true;
           value["image"] = "replaced:" + std::to_string(rng() % 2);
+          if (shape == 1) {
+            value["name"] = "renamed-" + std::to_string(i);
+          }
           e.value = value;
+        }
+        if (shape == 2 && !moved) {
+          moved.emplace(e, value);
+          continue;
         }
         elements.push_back(e);
         expected_array.push_back(value);
@@ -184,6 +200,10 @@ TEST_CASE("Edits::set_array diffs as diff() does on the array it describes") {
           add_new();
         }
       }
+    }
+    if (moved) {
+      elements.push_back(moved->first);
+      expected_array.push_back(moved->second);
     }
     Json expected = pod;
     expected["spec"][list] = expected_array;
@@ -202,7 +222,7 @@ TEST_CASE("Edits::set_array diffs as diff() does on the array it describes") {
     CHECK(applied == expected);
     aligned += want.is_array() && !want.empty() && want.back().value("op", "") != "replace";
   }
-  CHECK(aligned > 100);
+  CHECK(aligned > 200);
 }
 
 TEST_CASE("Edits::set_array refuses a path inside a value set whole") {
