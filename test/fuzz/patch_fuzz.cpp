@@ -9,6 +9,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <string_view>
@@ -20,6 +21,56 @@ namespace {
 
 using injector::Json;
 constexpr std::string_view kTarget = "patch_fuzz";
+
+// An RFC 6901 array index: "0" or digits without a leading zero, read when short enough.
+std::optional<std::size_t> array_index(const std::string& token) {
+  if (token.empty() || token.size() > 18 || (token.size() > 1 && token[0] == '0') ||
+      token.find_first_not_of("0123456789") != std::string::npos) {
+    return std::nullopt;
+  }
+  return std::stoull(token);
+}
+
+// Whether every array index on `op`'s path exists in `doc` (the document the op applies to):
+// an element for remove/replace and the steps to it, up to the size (or "-") for an add.
+bool indices_in_range(const Json& doc, const Json& op) {
+  auto pointer = injector::Pointer::parse(op.value("path", ""));
+  if (!pointer) {
+    return false;
+  }
+  const auto& tokens = pointer->tokens();
+  const Json* at = &doc;
+  for (std::size_t i = 0; i < tokens.size(); ++i) {
+    const bool last = i + 1 == tokens.size();
+    if (at->is_object()) {
+      const auto it = at->find(tokens[i]);
+      if (it == at->end()) {
+        return last;  // an added member; a missing parent is apply's error, not an index's
+      }
+      at = &*it;
+      continue;
+    }
+    if (!at->is_array()) {
+      return true;
+    }
+    if (last && tokens[i] == "-") {
+      return op.value("op", "") == "add";
+    }
+    const auto index = array_index(tokens[i]);
+    if (!index) {
+      return false;
+    }
+    const bool may_append = last && op.value("op", "") == "add";
+    if (*index > at->size() || (*index == at->size() && !may_append)) {
+      return false;
+    }
+    if (last) {
+      return true;
+    }
+    at = &(*at)[*index];
+  }
+  return true;
+}
 
 }  // namespace
 
@@ -42,14 +93,20 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   } catch (...) {
     fuzz::violated(kTarget, "diff() threw", input);
   }
+  Json step = a;  // the document each op applies to
   for (const auto& op : ops) {
     const std::string path = op.value("path", "");
     if (a.is_object() && b.is_object() && path.empty()) {
       fuzz::violated(kTarget, "a root op between two objects", input);
     }
-    if (path.find("/-1") != std::string::npos && op.value("op", "") != "add") {
-      fuzz::violated(kTarget, "a negative index", input);
+    if (!indices_in_range(step, op)) {
+      fuzz::violated(kTarget, "an array index that is malformed or out of range", ops.dump());
     }
+    auto next = injector::apply_patch(step, Json::array({op}));
+    if (!next) {
+      fuzz::violated(kTarget, "an op of diff(A, B) does not apply in turn", ops.dump());
+    }
+    step = std::move(*next);
   }
   auto ours = injector::apply_patch(a, ops);
   if (!ours || !injector::json_equal(*ours, b)) {
