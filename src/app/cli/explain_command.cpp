@@ -8,6 +8,7 @@
 #include "cli/commands.hpp"
 #include "cli/explain/format.hpp"
 #include "cli/options.hpp"
+#include "cli/workload/inject_run.hpp"
 #include "cli/workload/manifests.hpp"
 #include "injector/explain/explain.hpp"
 #include "injector/model/load.hpp"
@@ -95,12 +96,9 @@ int run_explain(const std::vector<std::string>& args, std::istream& in, std::ost
                 std::ostream& err) {
   constexpr std::string_view kCmd = "explain";
   cxxopts::Options options("sidecarset-injector explain");
-  options.add_options()("sidecarsets", "", cxxopts::value<std::vector<std::string>>())(
-      "namespaces", "", cxxopts::value<std::vector<std::string>>())(
-      "f,file", "", cxxopts::value<std::vector<std::string>>())("R,recursive", "")(
-      "n,namespace", "", cxxopts::value<std::string>())(
-      "o,output", "", cxxopts::value<std::string>())("seed", "", cxxopts::value<std::string>())(
-      "now", "", cxxopts::value<std::string>())("strict", "")("h,help", "");
+  add_manifest_options(options);
+  options.add_options()("namespaces", "", cxxopts::value<std::vector<std::string>>())(
+      "o,output", "", cxxopts::value<std::string>());
   auto command = parse_engine_command(options, args, kCmd, kExplainHelp, out, err);
   if (!command) {
     return command.error();
