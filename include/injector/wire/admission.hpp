@@ -60,6 +60,8 @@ std::string encode_review(ReviewVersion version, const AdmissionResponse& respon
 
 /// Standard base64 with padding (what the API server expects for `response.patch`).
 std::string base64_encode(std::string_view bytes);
+/// base64_encode(bytes) appended to `out`, written in place.
+void base64_append(std::string& out, std::string_view bytes);
 
 /// Standard base64 with padding back to bytes (line breaks ignored); nullopt when malformed.
 std::optional<std::string> base64_decode(std::string_view text);

@@ -24,8 +24,8 @@ constexpr std::string_view kApiVersionV1beta1 = "admission.k8s.io/v1beta1";
 constexpr std::string_view kReviewKind = "AdmissionReview";
 
 // A real Pod nests fewer than 20 levels and Go's encoding/json stops at 10000. Every later walk of
-// the object (copy, diff, dump) is recursive, so a body nesting deeper than this is refused before
-// parsing, keeping those walks far inside a thread's stack whatever the body size limit is.
+// the object (copy, diff, dump) is recursive, so a body nesting deeper than this is refused while
+// it is parsed, keeping those walks far inside a thread's stack whatever the body size limit is.
 constexpr std::size_t kMaxNesting = 1000;
 
 // Every dump of untrusted text goes through the replacing handler: a string holding invalid UTF-8
@@ -35,35 +35,6 @@ std::string dump_compact(const Json& j) {
 }
 std::string_view version_string(ReviewVersion version) {
   return version == ReviewVersion::kV1beta1 ? kApiVersionV1beta1 : kApiVersionV1;
-}
-
-// Depth of the deepest array/object in `body`, counting only brackets outside strings.
-bool nests_too_deep(std::string_view body) {
-  std::size_t depth = 0;
-  bool in_string = false;
-  bool escaped = false;
-  for (const char c : body) {
-    if (in_string) {
-      if (escaped) {
-        escaped = false;
-      } else if (c == '\\') {
-        escaped = true;
-      } else if (c == '"') {
-        in_string = false;
-      }
-      continue;
-    }
-    if (c == '"') {
-      in_string = true;
-    } else if (c == '[' || c == '{') {
-      if (++depth > kMaxNesting) {
-        return true;
-      }
-    } else if ((c == ']' || c == '}') && depth > 0) {
-      --depth;
-    }
-  }
-  return false;
 }
 
 DecodeFailure failure(int code, std::string message) {
@@ -151,11 +122,11 @@ std::expected<Json, DecodeFailure> parse_object(std::string_view body) {
   if (body.empty()) {
     return std::unexpected(failure(400, "request body is empty"));
   }
-  if (nests_too_deep(body)) {
+  auto parsed = parse_json(body, kMaxNesting);  // refused while parsing, before any walk
+  if (!parsed && parsed.error().too_deep) {
     return std::unexpected(
         failure(400, "request body nests deeper than " + std::to_string(kMaxNesting) + " levels"));
   }
-  auto parsed = parse_json(body);
   if (!parsed) {
     return std::unexpected(failure(400, "request body is not valid JSON (syntax error at byte " +
                                             std::to_string(parsed.error().byte) + ")"));
@@ -331,7 +302,7 @@ std::string encode_review(ReviewVersion version, const AdmissionResponse& respon
   // patchType is sent iff there is a patch: the v1 API server rejects either one alone.
   if (!patch.empty()) {
     out += ",\"patch\":\"";
-    out += base64_encode(patch);  // the base64 alphabet needs no escaping
+    base64_append(out, patch);  // the base64 alphabet needs no escaping
     out += "\",\"patchType\":\"JSONPatch\"";
   }
   if (!response.warnings.empty()) {

@@ -19,35 +19,37 @@ constexpr std::string_view kAlphabet =
 
 }  // namespace
 
-std::string base64_encode(std::string_view bytes) {
-  std::string out;
-  out.reserve((bytes.size() + 2) / 3 * 4);
+void base64_append(std::string& out, std::string_view bytes) {
+  const std::size_t at = out.size();
+  out.resize(at + (bytes.size() + 2) / 3 * 4);
+  char* o = out.data() + at;
+  const auto byte = [&](std::size_t k) {
+    return std::uint32_t{static_cast<unsigned char>(bytes[k])};
+  };
   std::size_t i = 0;
   // Whole 3-byte groups become 4 characters of 6 bits each.
   for (; i + 3 <= bytes.size(); i += 3) {
-    const std::uint32_t group = (std::uint32_t{static_cast<unsigned char>(bytes[i])} << 16) |
-                                (std::uint32_t{static_cast<unsigned char>(bytes[i + 1])} << 8) |
-                                std::uint32_t{static_cast<unsigned char>(bytes[i + 2])};
-    out.push_back(kAlphabet[(group >> 18) & 0x3F]);
-    out.push_back(kAlphabet[(group >> 12) & 0x3F]);
-    out.push_back(kAlphabet[(group >> 6) & 0x3F]);
-    out.push_back(kAlphabet[group & 0x3F]);
+    const std::uint32_t group = (byte(i) << 16) | (byte(i + 1) << 8) | byte(i + 2);
+    o[0] = kAlphabet[(group >> 18) & 0x3F];
+    o[1] = kAlphabet[(group >> 12) & 0x3F];
+    o[2] = kAlphabet[(group >> 6) & 0x3F];
+    o[3] = kAlphabet[group & 0x3F];
+    o += 4;
   }
   // A tail of 1 or 2 bytes is zero-filled and padded to a full quantum (RFC 4648 §4 cases 2, 3).
   const std::size_t rest = bytes.size() - i;
-  if (rest == 1) {
-    const std::uint32_t group = std::uint32_t{static_cast<unsigned char>(bytes[i])} << 16;
-    out.push_back(kAlphabet[(group >> 18) & 0x3F]);
-    out.push_back(kAlphabet[(group >> 12) & 0x3F]);
-    out.append("==");
-  } else if (rest == 2) {
-    const std::uint32_t group = (std::uint32_t{static_cast<unsigned char>(bytes[i])} << 16) |
-                                (std::uint32_t{static_cast<unsigned char>(bytes[i + 1])} << 8);
-    out.push_back(kAlphabet[(group >> 18) & 0x3F]);
-    out.push_back(kAlphabet[(group >> 12) & 0x3F]);
-    out.push_back(kAlphabet[(group >> 6) & 0x3F]);
-    out.push_back('=');
+  if (rest != 0) {
+    const std::uint32_t group = (byte(i) << 16) | (rest == 2 ? byte(i + 1) << 8 : 0);
+    o[0] = kAlphabet[(group >> 18) & 0x3F];
+    o[1] = kAlphabet[(group >> 12) & 0x3F];
+    o[2] = rest == 2 ? kAlphabet[(group >> 6) & 0x3F] : '=';
+    o[3] = '=';
   }
+}
+
+std::string base64_encode(std::string_view bytes) {
+  std::string out;
+  base64_append(out, bytes);
   return out;
 }
 

@@ -68,12 +68,15 @@ class Builder {
   bool Uint64(std::uint64_t) { return false; }
   bool Double(double) { return false; }
   bool String(const char* s, rapidjson::SizeType n, bool) { return put(Json(std::string(s, n))); }
-  bool StartObject() { return true; }
+  explicit Builder(std::size_t max_depth) : max_depth_(max_depth) {}
+
+  bool StartObject() { return enter(); }
   bool Key(const char* s, rapidjson::SizeType n, bool) {
     keys_.emplace_back(s, n);
     return true;
   }
   bool EndObject(rapidjson::SizeType count) {
+    --depth_;
     Json object(Json::value_t::object);
     auto& members = static_cast<Json::object_t::Container&>(*object.get_ptr<Json::object_t*>());
     members.reserve(count);
@@ -127,8 +130,9 @@ class Builder {
     keys_.resize(first_key);
     return put(std::move(object));
   }
-  bool StartArray() { return true; }
+  bool StartArray() { return enter(); }
   bool EndArray(rapidjson::SizeType count) {
+    --depth_;
     Json array(Json::value_t::array);
     auto& elements = *array.get_ptr<Json::array_t*>();
     const auto first = values_.end() - static_cast<std::ptrdiff_t>(count);
@@ -138,8 +142,18 @@ class Builder {
   }
 
   Json take() { return std::move(values_.back()); }
+  bool too_deep() const { return too_deep_; }
 
  private:
+  // Counts an opened object or array; stops the parse past max_depth_ (0: no limit).
+  bool enter() {
+    if (++depth_ > max_depth_ && max_depth_ != 0) {
+      too_deep_ = true;
+      return false;
+    }
+    return true;
+  }
+
   bool put(Json&& v) {
     values_.push_back(std::move(v));
     return true;
@@ -148,20 +162,23 @@ class Builder {
   std::vector<Json> values_;
   std::vector<std::string> keys_;
   std::vector<std::uint32_t> slots_;
+  std::size_t max_depth_ = 0;
+  std::size_t depth_ = 0;
+  bool too_deep_ = false;
 };
 
 }  // namespace
 
-std::expected<Json, JsonSyntaxError> parse_json(std::string_view text) {
+std::expected<Json, JsonSyntaxError> parse_json(std::string_view text, std::size_t max_depth) {
   constexpr unsigned kFlags = rapidjson::kParseValidateEncodingFlag |
                               rapidjson::kParseNumbersAsStringsFlag |
                               rapidjson::kParseIterativeFlag;
   rapidjson::MemoryStream stream(text.data(), text.size());
   rapidjson::Reader reader;
-  Builder builder;
+  Builder builder(max_depth);
   const rapidjson::ParseResult ok = reader.Parse<kFlags>(stream, builder);
   if (ok.IsError()) {
-    return std::unexpected(JsonSyntaxError{ok.Offset() + 1});
+    return std::unexpected(JsonSyntaxError{ok.Offset() + 1, builder.too_deep()});
   }
   return builder.take();
 }

@@ -57,6 +57,10 @@ TEST_CASE("base64_encode agrees with OpenSSL for every length and byte value") {
   for (std::size_t length = 0; length < 300; ++length) {
     DYNAMIC_SECTION("length " << length) {
       CHECK(injector::base64_encode(bytes) == openssl_base64(bytes));
+      // Appended in place after what the buffer holds, as the response encoder writes it.
+      std::string out = "{\"patch\":\"";
+      injector::base64_append(out, bytes);
+      CHECK(out == "{\"patch\":\"" + openssl_base64(bytes));
     }
     bytes.push_back(static_cast<char>((length * 37 + 11) % 256));
   }

@@ -126,3 +126,28 @@ TEST_CASE(
   CHECK((*parsed)["k7"] == "again");
   CHECK(parsed->begin().key() == "k0");
 }
+
+TEST_CASE("parse_json refuses nesting past max_depth at the bracket that goes too deep") {
+  const auto nested = [](std::size_t n) { return std::string(n, '[') + std::string(n, ']'); };
+  auto ok = parse_json(nested(1000), 1000);
+  REQUIRE(ok);
+  CHECK(ok->dump().size() == 2000);
+  auto deep = parse_json(nested(1001), 1000);
+  REQUIRE_FALSE(deep);
+  CHECK(deep.error().too_deep);
+  CHECK(deep.error().byte == 1001);  // the 1001st '[' (1-based)
+  const std::string objects = R"({"a":{"a":{"a":1}}})";
+  CHECK(parse_json(objects, 3));
+  auto objects_deep = parse_json(objects, 2);
+  REQUIRE_FALSE(objects_deep);
+  CHECK(objects_deep.error().too_deep);
+  CHECK(objects_deep.error().byte == 11);
+  // Brackets inside strings are text; without a limit any depth parses (iteratively).
+  CHECK(parse_json(R"(["[[[[[[", {"k": "{{{{{{"}])", 2));
+  CHECK(parse_json(nested(100000)));
+  // A syntax error before the limit is a syntax error.
+  auto broken = parse_json("[[}" + nested(2000), 1000);
+  REQUIRE_FALSE(broken);
+  CHECK_FALSE(broken.error().too_deep);
+  CHECK(broken.error().byte == 3);
+}
