@@ -131,7 +131,8 @@ TEST_CASE("cluster source: changes to SidecarSets, namespaces and revisions reac
 
   f.api.put(kBeta, sidecarset("mesh", "proxy:2"));
   REQUIRE(eventually([&] {
-    const auto* s = f.world()->find("mesh");
+    const auto world = f.world();  // held: the builder may free the World it replaces
+    const auto* s = world->find("mesh");
     return s != nullptr && s->spec()["containers"][0]["image"] == "proxy:2";
   }));
   f.api.put(kRevisions, json{{"apiVersion", "apps/v1"},
@@ -181,7 +182,8 @@ TEST_CASE("cluster source: v1alpha1 when v1beta1 is not served; waits for the CR
     f.api.put(kAlpha, alpha);
     f.start();
     REQUIRE(eventually([&] { return f.ready(); }));
-    const auto* s = f.world()->find("old");
+    const auto world = f.world();  // held: the builder may free the World it replaces
+    const auto* s = world->find("old");
     REQUIRE(s != nullptr);
     REQUIRE(s->namespace_selector.has_value());
     CHECK(s->namespace_selector->match_labels == std::vector<std::pair<std::string, std::string>>{
@@ -218,7 +220,8 @@ TEST_CASE("cluster source: stays ready and keeps its World through an API outage
   f.api.clear_faults();
   f.api.put(kBeta, sidecarset("mesh", "proxy:2"));
   REQUIRE(eventually([&] {
-    const auto* s = f.world()->find("mesh");
+    const auto world = f.world();  // held: the builder may free the World it replaces
+    const auto* s = world->find("mesh");
     return s != nullptr && s->spec()["containers"][0]["image"] == "proxy:2";
   }));
   CHECK(f.api.count(kBeta, false) == 1);  // resumed from the last resourceVersion, no relist
