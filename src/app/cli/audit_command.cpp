@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <functional>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -40,7 +41,8 @@ have finished or are terminating are not audited.
 The cluster is read through --kubeconfig FILE (its current context) or, without it inside a
 pod, the in-cluster service account; it needs list on namespaces, pods, sidecarsets and
 controllerrevisions (in --revision-namespace). Lists are paginated (--chunk-size), so memory
-stays bounded: only counts and the first --max-pods names of each group are kept.
+stays bounded: only counts and the first --max-pods names of each group are kept. A list whose
+continue token expires midway is read again in one page (a warning says so).
 
 Options:
   --kubeconfig FILE      read the cluster through this kubeconfig
@@ -100,18 +102,31 @@ std::expected<std::string, std::string> discover(kube::Client& client) {
   return beta ? "v1beta1" : "v1alpha1";
 }
 
+// A continue token that expired mid-list: said on stderr, then the list is read again in full
+// (client-go's pager does the same); `restart` voids what the pages gave so far.
+kube::ExpiredList relist_in_full(std::ostream& err, std::function<void()> restart) {
+  return {[out = &err, restart = std::move(restart)](const kube::ApiError& e) {
+    *out << "warning: " << e.message << " (listing again in one page)\n";
+    restart();
+  }};
+}
+
 // Every item of a collection (namespaces, SidecarSets, revisions: small, and the World needs
 // them all).
 kube::ApiResult<std::size_t> collect(kube::Rest& rest, const kube::Resource& r, std::string ns,
                                      std::string selector, std::size_t chunk,
-                                     std::vector<std::shared_ptr<const Json>>& out) {
+                                     std::vector<std::shared_ptr<const Json>>& out,
+                                     std::ostream& err) {
   kube::ListOptions o;
   o.label_selector = std::move(selector);
-  return kube::list_pages(rest, r, ns, o, chunk, [&](kube::ListPage& page) {
-    for (auto& item : page.items) {
-      out.push_back(std::move(item));
-    }
-  });
+  return kube::list_pages(
+      rest, r, ns, o, chunk,
+      [&](kube::ListPage& page) {
+        for (auto& item : page.items) {
+          out.push_back(std::move(item));
+        }
+      },
+      relist_in_full(err, [&out] { out.clear(); }));
 }
 
 std::string pad(std::string s, std::size_t width) {
@@ -232,15 +247,15 @@ int audit(const AuditSettings& settings, std::ostream& out, std::ostream& err) {
   }
   kube::Rest rest(**client);
   ClusterObjects objects;
-  auto listed = collect(rest, kube::namespaces(), "", "", settings.chunk, objects.namespaces);
+  auto listed = collect(rest, kube::namespaces(), "", "", settings.chunk, objects.namespaces, err);
   if (listed) {
-    listed =
-        collect(rest, kube::sidecarsets(*version), "", "", settings.chunk, objects.sidecarsets);
+    listed = collect(rest, kube::sidecarsets(*version), "", "", settings.chunk, objects.sidecarsets,
+                     err);
   }
   if (listed) {
     // OpenKruise labels every SidecarSet revision with its owner's name.
     listed = collect(rest, kube::controller_revisions(), settings.cluster.revision_namespace,
-                     std::string(kRevisionOwnerLabel), settings.chunk, objects.revisions);
+                     std::string(kRevisionOwnerLabel), settings.chunk, objects.revisions, err);
   }
   if (!listed) {
     return failed(listed.error().message);
@@ -252,11 +267,14 @@ int audit(const AuditSettings& settings, std::ostream& out, std::ostream& err) {
   objects = {};  // the World holds what it needs
   const World& world = *built.build.world;
   AuditReport report = start_report(world, settings.max_pods);
-  auto pods = kube::list_pages(rest, kube::pods(), "", {}, settings.chunk, [&](kube::ListPage& p) {
-    for (const auto& pod : p.items) {
-      add_pod(report, world, *pod);
-    }
-  });
+  auto pods = kube::list_pages(
+      rest, kube::pods(), "", {}, settings.chunk,
+      [&](kube::ListPage& p) {
+        for (const auto& pod : p.items) {
+          add_pod(report, world, *pod);
+        }
+      },
+      relist_in_full(err, [&] { report = start_report(world, settings.max_pods); }));
   if (!pods) {
     return failed(pods.error().message);
   }

@@ -6,13 +6,27 @@ namespace injector::kube {
 
 ApiResult<std::size_t> list_pages(Rest& rest, const Resource& r, std::string_view ns,
                                   ListOptions options, std::size_t page_size,
-                                  const std::function<void(ListPage&)>& on_page) {
+                                  const std::function<void(ListPage&)>& on_page,
+                                  const ExpiredList& expired) {
+  const std::string resource_version = options.resource_version;
   options.limit = page_size;
   options.continue_token.clear();
   std::size_t pages = 0;
+  bool full_list = false;
   while (true) {
     auto page = rest.list(r, ns, options);
     if (!page) {
+      const bool continued = !options.continue_token.empty();
+      if (continued && page.error().status.code == 410 && expired.restart && !full_list) {
+        // pager.go: "if the resource version has expired, fall back to a full list".
+        expired.restart(page.error());
+        full_list = true;
+        pages = 0;
+        options.limit = 0;
+        options.continue_token.clear();
+        options.resource_version = resource_version;
+        continue;
+      }
       return std::unexpected(std::move(page.error()));
     }
     ++pages;
