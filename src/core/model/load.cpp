@@ -60,7 +60,12 @@ class JsonBuilder : public YAML::EventHandler {
   // still report its own syntax error (it emits odd events before noticing, e.g. for "[1,2").
   const std::optional<BuildError>& error() const { return error_; }
 
-  void OnDocumentStart(const YAML::Mark&) override {
+  /// Where the current document starts (byte offset and line, 0-based).
+  int start_pos() const { return start_.pos; }
+  int start_line() const { return start_.line; }
+
+  void OnDocumentStart(const YAML::Mark& mark) override {
+    start_ = mark;
     root_.reset();
     stack_.clear();
     anchors_.clear();
@@ -116,6 +121,7 @@ class JsonBuilder : public YAML::EventHandler {
   }
 
  private:
+  YAML::Mark start_;
   struct Frame {
     Json value;
     YAML::anchor_t anchor = 0;
@@ -323,10 +329,21 @@ Result<std::vector<Document>> parse(std::string_view text, std::string_view file
   try {
     YAML::Parser parser(in);
     JsonBuilder builder;
+    int previous_start = -1;
     while (true) {
       if (!parser.HandleNextDocument(builder)) {
         break;
       }
+      // yaml-cpp 0.7 leaves a token it cannot start a node with (a ',' outside a flow
+      // collection) unconsumed and reports an empty document at the same place for ever
+      // (jbeder/yaml-cpp#1040). Two documents cannot start at one offset.
+      // yaml-cpp's documents then no longer match the file's, so only the line is named.
+      if (builder.start_pos() == previous_start) {
+        return fail("parse_error", std::string(file) + ": line " +
+                                       std::to_string(builder.start_line() + 1) +
+                                       ": did not find expected node content");
+      }
+      previous_start = builder.start_pos();
       if (const auto& e = builder.error()) {
         return fail("parse_error", where(file, index, e->line) + ": " + e->message);
       }
