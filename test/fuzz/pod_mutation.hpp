@@ -11,8 +11,8 @@
 //   review leaves alone (or denies, for a MergePatchJson value that cannot merge into itself,
 //   written verbatim as upstream does), that adds no kind of problem to the pod checks of the API
 //   server (a problem the pod already has may move or be copied with a shared volumeMount), and
-//   that is whole: when the same SidecarSets match as on the original pod, the same sidecar
-//   containers are added.
+//   that is whole: when the same SidecarSets match as on the original pod, at the same revisions,
+//   the same sidecar containers are added.
 
 #include <algorithm>
 #include <cstddef>
@@ -22,8 +22,11 @@
 #include <vector>
 
 #include "fuzz_support.hpp"
+#include "injector/inject/annotations.hpp"
 #include "injector/inject/inject.hpp"
+#include "injector/model/world.hpp"
 #include "injector/patch/json_patch.hpp"
+#include "injector/wire/json_access.hpp"
 
 namespace fuzz {
 
@@ -134,8 +137,23 @@ inline std::set<std::string> container_names(const injector::Json& pod) {
 struct Baseline {
   bool injected = false;
   std::vector<std::string> matched;
-  std::set<std::string> added;  // container names the patch added
+  std::set<std::string> added;                // container names the patch added
+  std::map<std::string, std::string> hashes;  // SidecarSet -> the revision hash injected
 };
+
+/// The revision hash each SidecarSet was injected at, from the pod's hash annotation.
+inline std::map<std::string, std::string> injected_hashes(const injector::Json& pod) {
+  std::map<std::string, std::string> out;
+  const injector::Json& annotations =
+      injector::member(injector::member(pod, "metadata"), "annotations");
+  if (auto specs = injector::parse_upgrade_specs(
+          injector::member_string(annotations, injector::kHashAnnotation))) {
+    for (const auto& [name, spec] : *specs) {
+      out[name] = spec.hash;
+    }
+  }
+  return out;
+}
 
 inline Baseline baseline_of(const injector::World& world, const injector::Json& pod,
                             const std::string& ns, const injector::InjectOptions& options) {
@@ -144,6 +162,7 @@ inline Baseline baseline_of(const injector::World& world, const injector::Json& 
   if (r && !r->patch.empty()) {
     b.injected = true;
     b.matched = r->matched;
+    b.hashes = injected_hashes(r->pod);
     const auto before = container_names(pod);
     for (const auto& name : container_names(r->pod)) {
       if (!before.contains(name)) {
@@ -198,7 +217,10 @@ inline std::string mutated_pod_problem(const injector::World& world, const injec
       return "the patch adds a problem the API server rejects: " + problem;
     }
   }
-  if (original.injected && r->matched == original.matched) {
+  // The same SidecarSets at the same revisions add the same sidecars. (A mutated label can move
+  // a pod into or out of a Partial rollout's selector, and so to another revision.)
+  if (original.injected && r->matched == original.matched &&
+      injected_hashes(r->pod) == original.hashes) {
     const auto names = container_names(r->pod);
     for (const auto& name : original.added) {
       if (!names.contains(name)) {
