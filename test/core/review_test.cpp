@@ -300,6 +300,11 @@ TEST_CASE("review answers every transport failure with a well-formed review") {
            R"({"uid":"","allowed":false,"status":{"code":400,)"
            R"x("message":"request body is not valid JSON (syntax error at byte )x" +
            std::to_string(del.size() + 2) + ")\"}}}"},
+      {"a NUL byte after the review", "application/json", del + std::string("\0x", 2), false, 400,
+       kV1 +
+           R"({"uid":"","allowed":false,"status":{"code":400,)"
+           R"x("message":"request body is not valid JSON (syntax error at byte )x" +
+           std::to_string(del.size() + 1) + ")\"}}}"},
       {"JSON array", "application/json", "[]", false, 400,
        kV1 + R"({"uid":"","allowed":false,"status":{"code":400,)"
              R"("message":"request body is not a JSON object"}}})"},

@@ -39,6 +39,45 @@ std::optional<Json> small_integer(std::string_view text) {
   return Json(value);
 }
 
+// RapidJSON decodes a lone low-surrogate escape (\uDC00-\uDFFF with no high one before it) into
+// the UTF-8 bytes of that surrogate, which nlohmann refuses. Such bytes (ED A0-BF ..) cannot come
+// from validated UTF-8 input, so they mark the escape.
+bool has_encoded_surrogate(std::string_view s) {
+  for (std::size_t i = 0; i + 1 < s.size(); ++i) {
+    if (static_cast<unsigned char>(s[i]) == 0xED && static_cast<unsigned char>(s[i + 1]) >= 0xA0) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// The 1-based byte where nlohmann stops on the lone low surrogate of the string that ends
+// before `end` in `text`: the last character of its \uXXXX escape. `from` is where the token
+// before it ended, so the string's opening quote is the first '"' after it.
+std::size_t lone_surrogate_byte(std::string_view text, std::size_t from, std::size_t end) {
+  std::size_t i = text.find('"', from);
+  bool after_high = false;
+  for (++i; i < end; ++i) {
+    if (text[i] != '\\') {
+      after_high = false;
+      continue;
+    }
+    if (i + 1 < end && text[i + 1] == 'u' && i + 5 < end) {
+      const unsigned value =
+          static_cast<unsigned>(std::stoul(std::string(text.substr(i + 2, 4)), nullptr, 16));
+      if (value >= 0xDC00 && value <= 0xDFFF && !after_high) {
+        return i + 6;
+      }
+      after_high = value >= 0xD800 && value <= 0xDBFF;
+      i += 5;
+      continue;
+    }
+    after_high = false;
+    ++i;  // the escaped character
+  }
+  return end;
+}
+
 // SAX handler building a Json document. Values (and the keys of open objects) wait on stacks
 // until their container closes; the container is then made at its final size, in one allocation,
 // and the values are moved into it. ordered_json's own insertion looks each key up by a linear
@@ -67,11 +106,17 @@ class Builder {
   bool Int64(std::int64_t) { return false; }
   bool Uint64(std::uint64_t) { return false; }
   bool Double(double) { return false; }
-  bool String(const char* s, rapidjson::SizeType n, bool) { return put(Json(std::string(s, n))); }
-  explicit Builder(std::size_t max_depth) : max_depth_(max_depth) {}
+  bool String(const char* s, rapidjson::SizeType n, bool) {
+    return checked(std::string_view(s, n)) && put(Json(std::string(s, n)));
+  }
+  Builder(std::string_view text, const rapidjson::MemoryStream& stream, std::size_t max_depth)
+      : text_(text), stream_(stream), max_depth_(max_depth) {}
 
   bool StartObject() { return enter(); }
   bool Key(const char* s, rapidjson::SizeType n, bool) {
+    if (!checked(std::string_view(s, n))) {
+      return false;
+    }
     keys_.emplace_back(s, n);
     return true;
   }
@@ -143,8 +188,20 @@ class Builder {
 
   Json take() { return std::move(values_.back()); }
   bool too_deep() const { return too_deep_; }
+  std::optional<std::size_t> bad_string_byte() const { return bad_string_byte_; }
 
  private:
+  // A string (value or key) nlohmann would refuse stops the parse; every token moves `token_end_`.
+  bool checked(std::string_view decoded) {
+    const std::size_t end = stream_.Tell();
+    if (has_encoded_surrogate(decoded)) {
+      bad_string_byte_ = lone_surrogate_byte(text_, token_end_, end);
+      return false;
+    }
+    token_end_ = end;
+    return true;
+  }
+
   // Counts an opened object or array; stops the parse past max_depth_ (0: no limit).
   bool enter() {
     if (++depth_ > max_depth_ && max_depth_ != 0) {
@@ -162,6 +219,10 @@ class Builder {
   std::vector<Json> values_;
   std::vector<std::string> keys_;
   std::vector<std::uint32_t> slots_;
+  std::string_view text_;
+  const rapidjson::MemoryStream& stream_;
+  std::size_t token_end_ = 0;  // where the last string ended (a string's quote comes after it)
+  std::optional<std::size_t> bad_string_byte_;
   std::size_t max_depth_ = 0;
   std::size_t depth_ = 0;
   bool too_deep_ = false;
@@ -175,10 +236,17 @@ std::expected<Json, JsonSyntaxError> parse_json(std::string_view text, std::size
                               rapidjson::kParseIterativeFlag;
   rapidjson::MemoryStream stream(text.data(), text.size());
   rapidjson::Reader reader;
-  Builder builder(max_depth);
+  Builder builder(text, stream, max_depth);
   const rapidjson::ParseResult ok = reader.Parse<kFlags>(stream, builder);
+  if (const auto byte = builder.bad_string_byte()) {
+    return std::unexpected(JsonSyntaxError{*byte, false});
+  }
   if (ok.IsError()) {
     return std::unexpected(JsonSyntaxError{ok.Offset() + 1, builder.too_deep()});
+  }
+  // RapidJSON takes a NUL byte for the end of its input: "{}\0x" would parse as {}.
+  if (stream.Tell() != text.size()) {
+    return std::unexpected(JsonSyntaxError{stream.Tell() + 1, false});
   }
   return builder.take();
 }

@@ -89,6 +89,7 @@ TEST_CASE("parse_json rejects what Json::parse rejects, at the same byte") {
       {"{} {}", 4},
       {"01", 2},
       {"\"a\x01\"", 3},
+      {std::string("\0{}", 3), 1},
   };
   for (const auto& c : cases) {
     DYNAMIC_SECTION(c.text) {
@@ -104,6 +105,39 @@ TEST_CASE("parse_json rejects what Json::parse rejects, at the same byte") {
     REQUIRE_FALSE(parsed.has_value());
     CHECK(parsed.error().byte == 7);
     CHECK_THROWS_AS(Json::parse(R"({"a": 1e400})"), Json::out_of_range);
+  }
+  SECTION("a NUL byte after the value is refused at that byte, as Go's decoder refuses it") {
+    // RapidJSON (and nlohmann's lexer) take a NUL for the end of the input: "{}\0x" would be {}.
+    for (const auto& [text, byte] :
+         std::vector<std::pair<std::string, std::size_t>>{{std::string("{}\0x", 4), 3},
+                                                          {std::string("{\"a\":1}\0", 8), 8},
+                                                          {std::string("[1] \0", 5), 5}}) {
+      auto parsed = parse_json(text);
+      REQUIRE_FALSE(parsed.has_value());
+      CHECK(parsed.error().byte == byte);
+    }
+  }
+  SECTION("a lone low surrogate escape is refused at the byte Json::parse names") {
+    for (const std::string text :
+         {R"({"a":"x\udc00y"})", R"({"\udceA":1})",
+          R"(["ok", "\ud83d\ude00", "\\udc00", "\udfff"])", R"({"k":"a\"b\\\udc01"})"}) {
+      INFO(text);
+      std::size_t want = 0;
+      try {
+        const Json ignored = Json::parse(text);
+        CHECK(ignored.is_discarded());  // not reached: the text is refused
+      } catch (const Json::parse_error& e) {
+        want = e.byte;
+      }
+      REQUIRE(want != 0);
+      auto parsed = parse_json(text);
+      REQUIRE_FALSE(parsed.has_value());
+      CHECK(parsed.error().byte == want);
+    }
+    // A pair, and an escaped backslash before "udc00", are fine.
+    const std::string pair = R"(["\ud83d\ude00", "\\udc00"])";
+    REQUIRE(parse_json(pair));
+    CHECK(*parse_json(pair) == Json::parse(pair));
   }
   SECTION("invalid UTF-8 is a syntax error") {
     CHECK_FALSE(parse_json("\"\xff\"").has_value());
