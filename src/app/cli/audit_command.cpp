@@ -304,18 +304,11 @@ int run_audit(const std::vector<std::string>& args, std::ostream& out, std::ostr
       "max-pods", "", cxxopts::value<std::string>())("request-timeout", "",
                                                      cxxopts::value<std::string>())("h,help", "");
   add_cluster_options(options);
-  auto parsed = parse(options, args);
+  auto parsed = parse_command(options, args, kCmd, kAuditHelp, out, err);
   if (!parsed) {
-    return usage_error(err, kCmd, parsed.error());
+    return parsed.error();
   }
-  const cxxopts::ParseResult& r = parsed->result;
-  if (r.count("help") != 0) {
-    out << kAuditHelp;
-    return kExitOk;
-  }
-  if (!parsed->positional.empty()) {
-    return usage_error(err, kCmd, "unexpected argument '" + parsed->positional.front() + "'");
-  }
+  const cxxopts::ParseResult& r = *parsed;
   AuditSettings settings;
   settings.output = string_option(r, "output").value_or("text");
   if (settings.output != "text" && settings.output != "json") {

@@ -111,13 +111,9 @@ int run_explain(const std::vector<std::string>& args, std::istream& in, std::ost
   if (output != "text" && output != "json") {
     return usage_error(err, kCmd, "--output \"" + output + "\" is not supported (text or json)");
   }
-  auto seed = seed_option(r);
-  if (!seed) {
-    return usage_error(err, kCmd, seed.error());
-  }
-  auto now = now_option(r);
-  if (!now) {
-    return usage_error(err, kCmd, now.error());
+  auto engine = engine_options(r, kCmd, err);
+  if (!engine) {
+    return engine.error();
   }
   const bool recursive = r.count("recursive") != 0;
 
@@ -154,9 +150,8 @@ int run_explain(const std::vector<std::string>& args, std::istream& in, std::ost
   if (!docs) {
     return kExitUsage;
   }
-  const InjectOptions engine = inject_options(*seed, *now);
   const InjectedManifests injected =
-      inject_manifests(world, *docs, string_option(r, "namespace").value_or(""), engine);
+      inject_manifests(world, *docs, string_option(r, "namespace").value_or(""), *engine);
   if (injected.refused) {
     err << *injected.refused << '\n';
     return kExitUsage;
@@ -169,7 +164,7 @@ int run_explain(const std::vector<std::string>& args, std::istream& in, std::ost
   std::vector<ExplainedObject> explained;
   bool denied = false;
   for (const ObjectReport& o : injected.objects) {
-    explained.push_back({o, explain(world, built.problems, o.pod, o.ns, engine)});
+    explained.push_back({o, explain(world, built.problems, o.pod, o.ns, *engine)});
     denied = denied || explained.back().explanation.denied.has_value();
   }
   out << (output == "json" ? explanations_json(explained) : explanations_text(explained));

@@ -215,7 +215,7 @@ std::expected<std::optional<std::uint64_t>, std::string> seed_option(
   return *seed;
 }
 
-std::expected<EngineCommand, int> parse_engine_command(cxxopts::Options& options,
+std::expected<cxxopts::ParseResult, int> parse_command(cxxopts::Options& options,
                                                        const std::vector<std::string>& args,
                                                        std::string_view command,
                                                        std::string_view help, std::ostream& out,
@@ -232,11 +232,36 @@ std::expected<EngineCommand, int> parse_engine_command(cxxopts::Options& options
     return std::unexpected(
         usage_error(err, command, "unexpected argument '" + parsed->positional.front() + "'"));
   }
-  std::vector<std::string> paths = path_option(parsed->result);
+  return std::move(parsed->result);
+}
+
+std::expected<EngineCommand, int> parse_engine_command(cxxopts::Options& options,
+                                                       const std::vector<std::string>& args,
+                                                       std::string_view command,
+                                                       std::string_view help, std::ostream& out,
+                                                       std::ostream& err) {
+  auto parsed = parse_command(options, args, command, help, out, err);
+  if (!parsed) {
+    return std::unexpected(parsed.error());
+  }
+  std::vector<std::string> paths = path_option(*parsed);
   if (paths.empty()) {
     return std::unexpected(usage_error(err, command, "--sidecarsets is required"));
   }
-  return EngineCommand{std::move(parsed->result), std::move(paths)};
+  return EngineCommand{std::move(*parsed), std::move(paths)};
+}
+
+std::expected<InjectOptions, int> engine_options(const cxxopts::ParseResult& r,
+                                                 std::string_view command, std::ostream& err) {
+  auto seed = seed_option(r);
+  if (!seed) {
+    return std::unexpected(usage_error(err, command, seed.error()));
+  }
+  auto now = now_option(r);
+  if (!now) {
+    return std::unexpected(usage_error(err, command, now.error()));
+  }
+  return inject_options(*seed, *now);
 }
 
 }  // namespace injector::cli

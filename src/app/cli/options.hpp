@@ -70,8 +70,21 @@ std::expected<std::optional<std::chrono::system_clock::time_point>, std::string>
 /// --seed, when given.
 std::expected<std::optional<std::uint64_t>, std::string> seed_option(const cxxopts::ParseResult& r);
 
-/// The first steps `inject` and `review` share: parse, --help, no positional arguments, and the
-/// required --sidecarsets. On error or --help the command is done: the exit code is returned.
+/// --seed and --now (else $SIDECARSET_INJECTOR_NOW) as the options of one engine run; a bad value
+/// is printed as a usage error and its exit code returned.
+std::expected<InjectOptions, int> engine_options(const cxxopts::ParseResult& r,
+                                                 std::string_view command, std::ostream& err);
+
+/// Parses `args`, prints `help` for --help, refuses positional arguments. On error or --help the
+/// command is done: the exit code is returned.
+std::expected<cxxopts::ParseResult, int> parse_command(cxxopts::Options& options,
+                                                       const std::vector<std::string>& args,
+                                                       std::string_view command,
+                                                       std::string_view help, std::ostream& out,
+                                                       std::ostream& err);
+
+/// parse_command, then the --sidecarsets the engine commands require. On error or --help the
+/// command is done: the exit code is returned.
 struct EngineCommand {
   cxxopts::ParseResult result;
   std::vector<std::string> paths;

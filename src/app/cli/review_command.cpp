@@ -55,13 +55,9 @@ int run_review(const std::vector<std::string>& args, std::istream& in, std::ostr
   }
   const cxxopts::ParseResult& r = command->result;
   const std::vector<std::string>& paths = command->paths;
-  auto seed = seed_option(r);
-  if (!seed) {
-    return usage_error(err, kCmd, seed.error());
-  }
-  auto now = now_option(r);
-  if (!now) {
-    return usage_error(err, kCmd, now.error());
+  auto engine = engine_options(r, kCmd, err);
+  if (!engine) {
+    return engine.error();
   }
   std::shared_ptr<const World> world =
       load_or_report(paths, err, BuildOptions{r.count("strict") != 0}, r.count("recursive") != 0);
@@ -79,7 +75,7 @@ int run_review(const std::vector<std::string>& args, std::istream& in, std::ostr
   if (request.body_too_large) {
     request.body = std::string_view(*body).substr(0, limit);
   }
-  ReviewOutcome outcome = review(*world, request, inject_options(*seed, *now));
+  ReviewOutcome outcome = review(*world, request, *engine);
   out << outcome.body;
   // The response's warnings, as kubectl would show them to the pod's author.
   for (const std::string& w : outcome.log.warnings) {

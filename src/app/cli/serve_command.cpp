@@ -144,18 +144,11 @@ int run_serve(const std::vector<std::string>& args, std::ostream& out, std::ostr
                                                        cxxopts::value<std::string>())("h,help", "");
   options.add_options()("strict", "")("f,file", "", cxxopts::value<std::vector<std::string>>());
   add_cluster_options(options);
-  auto parsed = parse(options, args);
+  auto parsed = parse_command(options, args, kCmd, kServeHelp, out, err);
   if (!parsed) {
-    return usage_error(err, kCmd, parsed.error());
+    return parsed.error();
   }
-  const cxxopts::ParseResult& r = parsed->result;
-  if (r.count("help") != 0) {
-    out << kServeHelp;
-    return kExitOk;
-  }
-  if (!parsed->positional.empty()) {
-    return usage_error(err, kCmd, "unexpected argument '" + parsed->positional.front() + "'");
-  }
+  const cxxopts::ParseResult& r = *parsed;
   std::vector<std::string> paths = path_option(r);
   if (r.count("file") != 0) {  // kubectl's -f: the same as --sidecarsets
     auto files = r["file"].as<std::vector<std::string>>();

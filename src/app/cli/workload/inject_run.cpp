@@ -22,13 +22,9 @@ std::expected<ManifestRun, int> inject_files(const cxxopts::ParseResult& r,
   if (r.count("file") == 0) {
     return std::unexpected(usage_error(err, command, "-f/--file is required (use '-' for stdin)"));
   }
-  auto seed = seed_option(r);
-  if (!seed) {
-    return std::unexpected(usage_error(err, command, seed.error()));
-  }
-  auto now = now_option(r);
-  if (!now) {
-    return std::unexpected(usage_error(err, command, now.error()));
+  auto engine = engine_options(r, command, err);
+  if (!engine) {
+    return std::unexpected(engine.error());
   }
   const bool recursive = r.count("recursive") != 0;
   ManifestRun run;
@@ -41,9 +37,8 @@ std::expected<ManifestRun, int> inject_files(const cxxopts::ParseResult& r,
     return std::unexpected(kExitUsage);
   }
   run.documents = std::move(*docs);
-  run.injected =
-      inject_manifests(*run.world, run.documents, string_option(r, "namespace").value_or(""),
-                       inject_options(*seed, *now));
+  run.injected = inject_manifests(*run.world, run.documents,
+                                  string_option(r, "namespace").value_or(""), *engine);
   if (run.injected.refused) {
     err << *run.injected.refused << '\n';
     return std::unexpected(kExitUsage);
