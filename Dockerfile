@@ -19,11 +19,11 @@ FROM debian:bookworm-slim
 LABEL org.opencontainers.image.title="sidecarset-injector" \
       org.opencontainers.image.description="OpenKruise SidecarSet injection as a mutating admission webhook" \
       org.opencontainers.image.version="0.1.0"
-# Runtime libraries of the binary: OpenSSL, yaml-cpp, spdlog (with fmt), RE2, mimalloc, libstdc++.
+# Runtime libraries of the binary: OpenSSL, libyaml, spdlog (with fmt), RE2, mimalloc, libstdc++.
 # hadolint ignore=DL3008
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
-      libssl3 libyaml-cpp0.7 libspdlog1.10 libfmt9 libre2-9 libmimalloc2.0 libstdc++6 \
+      libssl3 libyaml-0-2 libspdlog1.10 libfmt9 libre2-9 libmimalloc2.0 libstdc++6 \
  && rm -rf /var/lib/apt/lists/*
 COPY --from=build /src/build/release/sidecarset-injector /usr/local/bin/sidecarset-injector
 # Fail the build, not the pod, if a shared library is missing.

@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake pkg-config git python3 openssl ca-certificates curl
-  libboost-dev libcpp-httplib-dev libssl-dev nlohmann-json3-dev rapidjson-dev libyaml-cpp-dev
+  libboost-dev libcpp-httplib-dev libssl-dev nlohmann-json3-dev rapidjson-dev libyaml-dev libyaml-cpp-dev
   libcxxopts-dev libspdlog-dev libfmt-dev catch2 libre2-dev libmimalloc-dev libbenchmark-dev clang-format ccache
   libxml2-utils  # xmllint: the JUnit XML of `test` is checked against a schema
   python3-prometheus-client  # the metrics test parses /metrics with Prometheus' own parser

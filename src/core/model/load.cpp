@@ -1,6 +1,7 @@
-// Manifest text -> JSON documents. yaml-cpp is driven through its event interface so that keys
-// keep their order, scalars are typed as Kubernetes types them (YAML 1.1, yaml11.hpp; quoted
-// scalars stay strings) and an error can name the document it happened in.
+// Manifest text -> JSON documents. libyaml (the C library go-yaml is a port of, so it tokenises
+// and fails as kubectl's reader does) is driven through its event interface so that keys keep
+// their order, scalars are typed as Kubernetes types them (YAML 1.1, yaml11.hpp; quoted scalars
+// stay strings) and an error can name the document it happened in.
 
 #include <algorithm>
 #include <charconv>
@@ -8,13 +9,12 @@
 #include <limits>
 #include <optional>
 #include <set>
-#include <sstream>
 #include <string>
+#include <type_traits>
 #include <unordered_map>
 #include <vector>
 
-#include <yaml-cpp/eventhandler.h>
-#include <yaml-cpp/yaml.h>
+#include <yaml.h>
 
 #include "injector/model/load.hpp"
 #include "injector/model/yaml11.hpp"
@@ -22,7 +22,7 @@
 namespace injector {
 namespace {
 
-// Thrown inside the event handler only; caught in parse_yaml, never crosses the core API.
+// Thrown inside the event handler only; caught in parse, never crosses the core API.
 struct BuildError {
   int line;  // 0-based
   std::string message;
@@ -50,144 +50,223 @@ bool valid_utf8(std::string_view s) {
   return true;
 }
 
-class JsonBuilder : public YAML::EventHandler {
+// Nested collections a document may hold, as go-yaml limits them.
+constexpr std::size_t kMaxDepth = 10000;
+
+// A mapping being read: members in order, found by key through an index once there are more than
+// a few (a scan per key would make a mapping of 100,000 labels quadratic). It becomes a Json
+// object at its end in one allocation: nlohmann's ordered_map copies every member's subtree each
+// time its vector grows (its keys are const, so they cannot be moved).
+class Members {
+ public:
+  Json* find(const std::string& key) {
+    if (items_.size() <= kScanUpTo) {
+      for (auto& [k, v] : items_) {
+        if (k == key) {
+          return &v;
+        }
+      }
+      return nullptr;
+    }
+    if (index_.empty()) {
+      for (std::size_t i = 0; i < items_.size(); ++i) {
+        index_.emplace(items_[i].first, i);
+      }
+    }
+    auto it = index_.find(key);
+    return it == index_.end() ? nullptr : &items_[it->second].second;
+  }
+
+  /// Sets `key`, in place when present.
+  void set(std::string key, Json value) {
+    if (Json* v = find(key)) {
+      *v = std::move(value);
+      return;
+    }
+    if (!index_.empty()) {
+      index_.emplace(key, items_.size());
+    }
+    items_.emplace_back(std::move(key), std::move(value));
+  }
+
+  std::size_t size() const { return items_.size(); }
+
+  Json take() {
+    Json object = Json::object();
+    auto& members = static_cast<Json::object_t::Container&>(*object.get_ptr<Json::object_t*>());
+    members.reserve(items_.size());
+    for (auto& [k, v] : items_) {
+      members.emplace_back(std::move(k), std::move(v));
+    }
+    items_.clear();
+    index_.clear();
+    return object;
+  }
+
+ private:
+  static constexpr std::size_t kScanUpTo = 8;
+  std::vector<std::pair<std::string, Json>> items_;
+  std::unordered_map<std::string, std::size_t> index_;  // built past kScanUpTo members
+};
+
+// Builds one document's JSON from libyaml's events.
+class JsonBuilder {
  public:
   std::optional<Json> take() { return std::exchange(root_, std::nullopt); }
   /// Paths of the keys the current document gives twice (`spec.containers[0].name`).
   std::vector<std::string> take_duplicates() { return std::exchange(duplicates_, {}); }
 
-  // The first problem of the current document. Recorded rather than thrown so that yaml-cpp can
-  // still report its own syntax error (it emits odd events before noticing, e.g. for "[1,2").
+  // The first problem of the current document. Recorded rather than thrown so that libyaml can
+  // still report its own syntax error, which comes later in the stream than what it led to.
   const std::optional<BuildError>& error() const { return error_; }
 
-  /// Where the current document starts (byte offset and line, 0-based).
-  int start_pos() const { return start_.pos; }
-  int start_line() const { return start_.line; }
-
-  void OnDocumentStart(const YAML::Mark& mark) override {
-    start_ = mark;
+  void document_start() {
     root_.reset();
     stack_.clear();
     anchors_.clear();
     duplicates_.clear();
     error_.reset();
   }
-  void OnDocumentEnd() override {}
 
-  void OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) override {
-    guarded([&] { add(mark, Json(nullptr), anchor); });
-  }
-  void OnAlias(const YAML::Mark& mark, YAML::anchor_t anchor) override {
-    guarded([&] {
-      auto it = anchors_.find(anchor);
-      if (it == anchors_.end()) {
-        throw BuildError{mark.line, "unknown alias"};
-      }
-      add(mark, it->second, 0);
-    });
-  }
-  void OnScalar(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t anchor,
-                const std::string& value) override {
-    guarded([&] {
-      if (!valid_utf8(value)) {
-        // Go's YAML decoder rejects it too; nlohmann could not print it later.
-        throw BuildError{mark.line, "invalid UTF-8"};
-      }
-      Json v;
-      if (tag == "?") {
-        v = resolve_plain_scalar(value);
-        plain_merge_key_ = value == "<<";
-      } else if (auto tagged = resolve_tagged_scalar(tag, value)) {
-        v = std::move(*tagged);  // "!" (a quoted scalar) and unknown tags keep the text
-      } else {
-        throw BuildError{mark.line, tagged.error()};
-      }
-      add(mark, std::move(v), anchor);
-    });
-  }
-  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
-                       YAML::EmitterStyle::value) override {
-    guarded([&] { open(mark, Json::array(), anchor); });
-  }
-  void OnSequenceEnd() override {
-    guarded([&] { close(); });
-  }
-  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
-                  YAML::EmitterStyle::value) override {
-    guarded([&] { open(mark, Json::object(), anchor); });
-  }
-  void OnMapEnd() override {
-    guarded([&] { close(); });
+  void event(const yaml_event_t& e) {
+    const int line = static_cast<int>(e.start_mark.line);
+    switch (e.type) {
+      case YAML_ALIAS_EVENT:
+        guarded([&] {
+          auto it = anchors_.find(text(e.data.alias.anchor));
+          if (it == anchors_.end()) {
+            throw BuildError{line, "unknown anchor '" + text(e.data.alias.anchor) + "' referenced"};
+          }
+          add(line, it->second, {});
+        });
+        break;
+      case YAML_SCALAR_EVENT:
+        guarded([&] { scalar(line, e); });
+        break;
+      case YAML_SEQUENCE_START_EVENT:
+        guarded([&] { open(line, false, text(e.data.sequence_start.anchor)); });
+        break;
+      case YAML_MAPPING_START_EVENT:
+        guarded([&] { open(line, true, text(e.data.mapping_start.anchor)); });
+        break;
+      case YAML_SEQUENCE_END_EVENT:
+      case YAML_MAPPING_END_EVENT:
+        guarded([&] { close(); });
+        break;
+      default:
+        break;
+    }
   }
 
  private:
-  YAML::Mark start_;
   struct Frame {
-    Json value;
-    YAML::anchor_t anchor = 0;
+    bool is_map = false;
+    Json value;       // a sequence's items
+    Members members;  // a mapping's
+    std::string anchor;
     int line = 0;
     std::optional<std::string> key;  // pending key of a map
     bool merge_key = false;          // the pending key is a plain `<<`
     std::set<std::string> merged;    // keys holding a `<<` merge's value; explicit keys override
   };
 
-  void open(const YAML::Mark& mark, Json empty, YAML::anchor_t anchor) {
-    if (!stack_.empty() && stack_.back().value.is_object() && !stack_.back().key) {
-      throw BuildError{mark.line, "mapping keys must be scalars"};
+  static_assert(std::is_nothrow_move_constructible_v<Frame>, "the stack grows without copies");
+
+  static std::string text(const yaml_char_t* s) {
+    return s == nullptr ? std::string() : std::string(reinterpret_cast<const char*>(s));
+  }
+
+  void scalar(int line, const yaml_event_t& e) {
+    const auto& sc = e.data.scalar;
+    const std::string_view value(reinterpret_cast<const char*>(sc.value), sc.length);
+    if (!valid_utf8(value)) {
+      // Go's YAML decoder rejects it too; nlohmann could not print it later.
+      throw BuildError{line, "invalid UTF-8"};
     }
-    stack_.push_back(Frame{std::move(empty), anchor, mark.line, std::nullopt, false, {}});
+    Json v;
+    if (sc.tag == nullptr && sc.plain_implicit != 0) {
+      v = resolve_plain_scalar(value);  // plain and untagged: YAML 1.1 resolution
+      plain_merge_key_ = value == "<<";
+    } else if (sc.tag == nullptr) {
+      v = std::string(value);  // quoted or block: always a string
+    } else if (auto tagged = resolve_tagged_scalar(text(sc.tag), value)) {
+      v = std::move(*tagged);  // "!" and unknown tags keep the text
+    } else {
+      throw BuildError{line, tagged.error()};
+    }
+    add(line, std::move(v), text(sc.anchor));
+  }
+
+  void open(int line, bool map, std::string anchor) {
+    if (stack_.size() >= kMaxDepth) {
+      throw BuildError{line, "exceeded max depth of " + std::to_string(kMaxDepth)};
+    }
+    if (!stack_.empty() && stack_.back().is_map && !stack_.back().key) {
+      throw BuildError{line, "mapping keys must be scalars"};
+    }
+    Frame& f = stack_.emplace_back();
+    f.is_map = map;
+    if (!map) {
+      f.value = Json::array();
+    }
+    f.anchor = std::move(anchor);
+    f.line = line;
   }
 
   void close() {
     Frame f = std::move(stack_.back());
     stack_.pop_back();
-    YAML::Mark m;
-    m.line = f.line;
-    add(m, std::move(f.value), f.anchor);
+    add(f.line, f.is_map ? f.members.take() : std::move(f.value), f.anchor);
   }
 
-  void add(const YAML::Mark& mark, Json v, YAML::anchor_t anchor) {
-    if (anchor != 0) {
+  void add(int line, Json v, const std::string& anchor) {
+    if (!anchor.empty()) {
       anchors_[anchor] = v;  // as resolved: an aliased scalar may become a key or a value
     }
     const bool merge_key = std::exchange(plain_merge_key_, false);
-    if (!stack_.empty() && stack_.back().value.is_object() && !stack_.back().key) {
-      set_key(mark, stack_.back(), v, merge_key);
+    if (!stack_.empty() && stack_.back().is_map && !stack_.back().key) {
+      set_key(line, stack_.back(), v, merge_key);
       return;
     }
-    auto value = json_scalar_value(v);
-    if (!value) {
-      throw BuildError{mark.line, value.error()};
+    // Only a double can read back differently; anything else moves on as it is (a collection
+    // must not be copied on its way up, or the document costs its size times its depth).
+    Json value = std::move(v);
+    if (value.is_number_float()) {
+      auto converted = json_scalar_value(value);
+      if (!converted) {
+        throw BuildError{line, converted.error()};
+      }
+      value = std::move(*converted);
     }
     if (stack_.empty()) {
-      root_ = std::move(*value);
+      root_ = std::move(value);
       return;
     }
     Frame& top = stack_.back();
-    if (top.value.is_array()) {
-      top.value.push_back(std::move(*value));
+    if (!top.is_map) {
+      top.value.push_back(std::move(value));
       return;
     }
     if (top.merge_key) {
-      merge(mark, top, *value);
+      merge(line, top, value);
     } else {
-      if (top.value.contains(*top.key) && top.merged.erase(*top.key) == 0) {
+      if (top.members.find(*top.key) != nullptr && top.merged.erase(*top.key) == 0) {
         // go-yaml v2 (not strict) keeps the last value; the duplicate is reported by the caller.
         duplicates_.push_back(path() + *top.key);
       }
-      top.value[*top.key] = std::move(*value);
+      top.members.set(std::move(*top.key), std::move(value));
     }
     top.key.reset();
   }
 
-  void set_key(const YAML::Mark& mark, Frame& top, const Json& v, bool merge_key) {
+  void set_key(int line, Frame& top, const Json& v, bool merge_key) {
     if (v.is_structured()) {
-      throw BuildError{mark.line, "mapping keys must be scalars"};
+      throw BuildError{line, "mapping keys must be scalars"};
     }
     auto key = json_object_key(v);
     if (!key) {
-      throw BuildError{mark.line, "mapping key " + (v.is_null() ? std::string("null") : v.dump()) +
-                                      ": " + key.error()};
+      throw BuildError{line, "mapping key " + (v.is_null() ? std::string("null") : v.dump()) +
+                                 ": " + key.error()};
     }
     top.key = std::move(*key);
     top.merge_key = merge_key;
@@ -199,7 +278,7 @@ class JsonBuilder : public YAML::EventHandler {
     std::string out;
     for (std::size_t i = 1; i < stack_.size(); ++i) {
       const Frame& parent = stack_[i - 1];
-      if (parent.value.is_array()) {
+      if (!parent.is_map) {
         out += "[" + std::to_string(parent.value.size()) + "]";
       } else {
         if (!out.empty()) {
@@ -217,12 +296,12 @@ class JsonBuilder : public YAML::EventHandler {
   // YAML merge key (https://yaml.org/type/merge.html) as go-yaml v2 applies it: in place, each
   // merged key overwriting what is already there and later keys overwriting it; of several maps
   // the first wins (they are applied last to first).
-  static void merge(const YAML::Mark& mark, Frame& top, const Json& v) {
+  static void merge(int line, Frame& top, const Json& v) {
     const bool maps =
         v.is_object() ||
         (v.is_array() && std::all_of(v.begin(), v.end(), [](auto& m) { return m.is_object(); }));
     if (!maps) {
-      throw BuildError{mark.line, "map merge requires map or sequence of maps as the value"};
+      throw BuildError{line, "map merge requires map or sequence of maps as the value"};
     }
     // Applied first to last, skipping what an earlier map of the same merge set: the same
     // result, with keys in the order they are written.
@@ -230,7 +309,7 @@ class JsonBuilder : public YAML::EventHandler {
     for (const Json& m : v.is_object() ? Json::array({v}) : v) {
       for (const auto& [k, val] : m.items()) {
         if (taken.insert(k).second) {
-          top.value[k] = val;
+          top.members.set(k, val);
           top.merged.insert(k);
         }
       }
@@ -252,7 +331,7 @@ class JsonBuilder : public YAML::EventHandler {
   std::optional<BuildError> error_;
   std::optional<Json> root_;
   std::vector<Frame> stack_;
-  std::unordered_map<YAML::anchor_t, Json> anchors_;
+  std::unordered_map<std::string, Json> anchors_;
   std::vector<std::string> duplicates_;
   bool plain_merge_key_ = false;  // the scalar being added is a plain `<<`
 };
@@ -324,40 +403,53 @@ Result<std::vector<Document>> parse(std::string_view text, std::string_view file
       return out;
     }
   }
-  std::istringstream in{std::string(text)};
-  int index = 0;
-  try {
-    YAML::Parser parser(in);
-    JsonBuilder builder;
-    int previous_start = -1;
-    while (true) {
-      if (!parser.HandleNextDocument(builder)) {
-        break;
+  yaml_parser_t parser;
+  yaml_parser_initialize(&parser);
+  const struct ParserGuard {
+    yaml_parser_t* p;
+    ~ParserGuard() { yaml_parser_delete(p); }
+  } parser_guard{&parser};
+  yaml_parser_set_input_string(&parser, reinterpret_cast<const unsigned char*>(text.data()),
+                               text.size());
+  JsonBuilder builder;
+  int index = -1;  // of the current document
+  while (true) {
+    yaml_event_t event;
+    if (yaml_parser_parse(&parser, &event) == 0) {
+      // As go-yaml words it (the problem), with the line of the problem.
+      const std::string problem =
+          parser.problem != nullptr ? parser.problem : "unknown problem parsing YAML content";
+      if (parser.error == YAML_READER_ERROR) {
+        // Found while decoding ahead of the parser, maybe in a later document: only the line.
+        const auto offset = std::min(parser.problem_offset, text.size());
+        const auto lines = std::count(text.begin(), text.begin() + static_cast<long>(offset), '\n');
+        return fail("parse_error",
+                    std::string(file) + ": line " + std::to_string(lines + 1) + ": " + problem);
       }
-      // yaml-cpp 0.7 leaves a token it cannot start a node with (a ',' outside a flow
-      // collection) unconsumed and reports an empty document at the same place for ever
-      // (jbeder/yaml-cpp#1040). Two documents cannot start at one offset.
-      // yaml-cpp's documents then no longer match the file's, so only the line is named.
-      if (builder.start_pos() == previous_start) {
-        return fail("parse_error", std::string(file) + ": line " +
-                                       std::to_string(builder.start_line() + 1) +
-                                       ": did not find expected node content");
-      }
-      previous_start = builder.start_pos();
+      return fail("parse_error",
+                  where(file, std::max(index, 0), static_cast<int>(parser.problem_mark.line)) +
+                      ": " + problem);
+    }
+    const struct EventGuard {
+      yaml_event_t* e;
+      ~EventGuard() { yaml_event_delete(e); }
+    } event_guard{&event};
+    if (event.type == YAML_STREAM_END_EVENT) {
+      break;
+    }
+    if (event.type == YAML_DOCUMENT_START_EVENT) {
+      ++index;
+      builder.document_start();
+    } else if (event.type == YAML_DOCUMENT_END_EVENT) {
       if (const auto& e = builder.error()) {
         return fail("parse_error", where(file, index, e->line) + ": " + e->message);
       }
       if (auto doc = builder.take()) {
         add_document(out, std::move(*doc), file, index, flatten, builder.take_duplicates());
       }
-      ++index;
+    } else {
+      builder.event(event);
     }
-  } catch (const YAML::Exception& e) {
-    return fail("parse_error",
-                where(file, index, e.mark.is_null() ? -1 : e.mark.line) + ": " + e.msg);
-  } catch (const std::exception& e) {
-    // Nothing else is expected from yaml-cpp; still, no exception crosses the core API.
-    return fail("parse_error", where(file, index, -1) + ": " + e.what());
   }
   return out;
 }

@@ -559,7 +559,7 @@ TEST_CASE("validate reports every problem, one per line") {
   Run all = run({"validate", kCli + "/invalid"});
   CHECK(all.status == 2);
   CHECK(all.out ==
-        kCli + "/invalid/syntax.yaml: document 1: line 6: end of sequence flow not found\n" +
+        kCli + "/invalid/syntax.yaml: document 1: line 6: did not find expected ',' or ']'\n" +
             kInvalidProblems);
   CHECK(all.err == "sidecarset-injector validate: 3 problems\n");
 }

@@ -134,7 +134,8 @@ TEST_CASE("kubeconfig: what cannot be used is an error naming it") {
        where + ": not a kubeconfig (want one Config document)"},
       {"two documents", kConfig + "---\n" + kConfig, "",
        where + ": not a kubeconfig (want one Config document)"},
-      {"YAML syntax", "a: [1,\n", "", "cfg: document 1: line 2: end of sequence flow not found"},
+      {"YAML syntax", "a: [1,\n", "",
+       "cfg: document 1: line 2: did not find expected node content"},
   };
   for (const auto& c : cases) {
     DYNAMIC_SECTION(c.what) {

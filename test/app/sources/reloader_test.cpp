@@ -178,7 +178,7 @@ TEST_CASE("check_now keeps the last good World when the sources become invalid")
   CHECK(r.outcome == Outcome::kRejected);
   CHECK(r.generation == 1);  // still serving generation 1
   CHECK(r.problems == std::vector<std::string>{
-                          f.dir + "/a.yaml: document 1: line 6: end of sequence flow not found"});
+                          f.dir + "/a.yaml: document 1: line 6: did not find expected ',' or ']'"});
   CHECK(f.holder->get() == good);
   REQUIRE(f.reports.size() == 1);
   CHECK(f.reports[0].outcome == Outcome::kRejected);

@@ -187,7 +187,7 @@ TEST_CASE("read_sources returns documents in file order and names files in error
     CHECK(sources.errors ==
           std::vector<std::string>{
               kFixtures +
-              "/invalid/syntax.yaml: document 1: line 6: end of sequence flow not found"});
+              "/invalid/syntax.yaml: document 1: line 6: did not find expected ',' or ']'"});
     CHECK(sources.documents.empty());
   }
   SECTION("a missing PATH reads nothing") {
@@ -231,13 +231,14 @@ TEST_CASE("load_world reports read, syntax and validation problems together") {
   REQUIRE_FALSE(invalid.has_value());
   // Read problems come first, then validation problems (file, document, SidecarSet, field).
   const std::string file = kFixtures + "/invalid/sidecarsets.yaml";
-  CHECK(invalid.error() ==
-        std::vector<std::string>{
-            kFixtures + "/invalid/syntax.yaml: document 1: line 6: end of sequence flow not found",
-            file + ": document 1: sidecarset \"match-all\": spec.selector: Invalid value: "
-                   "{}: empty selector is not valid for sidecarset.",
-            file + ": document 2: sidecarset \"no-image\": spec.containers[0].image: Required "
-                   "value"});
+  CHECK(
+      invalid.error() ==
+      std::vector<std::string>{
+          kFixtures + "/invalid/syntax.yaml: document 1: line 6: did not find expected ',' or ']'",
+          file + ": document 1: sidecarset \"match-all\": spec.selector: Invalid value: "
+                 "{}: empty selector is not valid for sidecarset.",
+          file + ": document 2: sidecarset \"no-image\": spec.containers[0].image: Required "
+                 "value"});
 }
 
 TEST_CASE("describe pluralises") {
