@@ -13,6 +13,8 @@
 #include <system_error>
 #include <utility>
 
+#include "release_memory.hpp"
+
 namespace injector {
 namespace {
 
@@ -224,9 +226,11 @@ std::string content_digest(const std::vector<std::string>& paths) {
   return out.digest;
 }
 
-std::expected<LoadedWorld, std::vector<std::string>> load_world(
-    const std::vector<std::string>& paths, std::uint64_t generation, BuildOptions options,
-    bool recursive) {
+namespace {
+
+std::expected<LoadedWorld, std::vector<std::string>> load(const std::vector<std::string>& paths,
+                                                          std::uint64_t generation,
+                                                          BuildOptions options, bool recursive) {
   SourceDocuments sources = read_sources(paths, recursive);
   std::vector<std::string> errors = std::move(sources.errors);
   // Validate what could be read even when a file failed, so one run reports every problem.
@@ -250,6 +254,16 @@ std::expected<LoadedWorld, std::vector<std::string>> load_world(
   loaded.counts.namespaces = build->world->namespaces.size();
   loaded.counts.revisions = build->world->revisions.size();
   loaded.build = std::move(*build);
+  return loaded;
+}
+
+}  // namespace
+
+std::expected<LoadedWorld, std::vector<std::string>> load_world(
+    const std::vector<std::string>& paths, std::uint64_t generation, BuildOptions options,
+    bool recursive) {
+  auto loaded = load(paths, generation, options, recursive);
+  release_free_memory();  // the documents and validation's indexes are gone by now
   return loaded;
 }
 

@@ -64,7 +64,42 @@ std::optional<LabelSelector> selector_of(const Json& spec, std::string_view key)
   return s ? std::optional<LabelSelector>(std::move(*s)) : std::nullopt;
 }
 
+// Gives back the spare capacity that reading and defaulting left in an object's members, arrays
+// and strings: a World holds thousands of SidecarSets for its whole life. Members are moved into
+// an exact-size vector by hand: ordered_map's own shrink_to_fit would copy every subtree (its
+// keys are const). Iterative, as objects may nest deeply in fields the engine does not know.
+void shrink(Json& root) {
+  std::vector<Json*> todo{&root};
+  while (!todo.empty()) {
+    Json* j = todo.back();
+    todo.pop_back();
+    if (j->is_object()) {
+      auto& members = static_cast<Json::object_t::Container&>(j->get_ref<Json::object_t&>());
+      if (members.capacity() > members.size()) {
+        Json::object_t::Container exact;
+        exact.reserve(members.size());
+        for (auto& [k, v] : members) {
+          exact.emplace_back(std::string(k), std::move(v));
+        }
+        members.swap(exact);
+      }
+      for (auto& member : members) {
+        todo.push_back(&member.second);
+      }
+    } else if (j->is_array()) {
+      auto& items = j->get_ref<Json::array_t&>();
+      items.shrink_to_fit();
+      for (auto& item : items) {
+        todo.push_back(&item);
+      }
+    } else if (j->is_string()) {
+      j->get_ref<std::string&>().shrink_to_fit();
+    }
+  }
+}
+
 SidecarSet make_sidecarset(Loaded&& l) {
+  shrink(l.object);
   SidecarSet s;
   s.name = l.name;
   s.origin = std::move(l.origin);
@@ -276,6 +311,8 @@ Built build(std::vector<Document> documents, std::uint64_t generation, Mode mode
     return out;
   }
 
+  world->sidecarsets.reserve(static_cast<std::size_t>(
+      std::count_if(loaded.begin(), loaded.end(), [](const Loaded& l) { return l.valid; })));
   for (auto& l : loaded) {
     if (!l.valid) {
       continue;

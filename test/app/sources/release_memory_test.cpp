@@ -9,6 +9,10 @@
 
 #include "release_memory.hpp"
 
+// Sanitizer runtimes keep freed blocks in their own quarantine, out of malloc_trim's reach: the
+// case exists only in builds without one (the dev build of the README's test command).
+#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
+
 namespace {
 
 long rss_kib() {
@@ -23,9 +27,6 @@ long rss_kib() {
 
 }  // namespace
 
-// Sanitizer runtimes keep freed blocks in their own quarantine, out of malloc_trim's reach: the
-// case exists only in builds with the allocator the server runs with.
-#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
 TEST_CASE("release_free_memory returns the pages of freed small blocks") {
   // 48 MiB in 256-byte blocks, as a load's JSON nodes; one block allocated after them keeps the
   // freed space from being the top of the heap, which free() alone would give back.

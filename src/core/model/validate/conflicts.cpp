@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <map>
+#include <memory>
 #include <set>
 #include <unordered_map>
 
@@ -76,42 +77,70 @@ std::string pair_key(std::string_view k, std::string_view v) {
 
 // The SidecarSets holding one container name, volume name or annotation key. Comparing every
 // holder with every other is quadratic (10,000 SidecarSets each with an `istio-proxy` for its own
-// app would take minutes), so holders are also indexed by their matchLabels pairs: when every
-// holder pins key k and SidecarSet i pins k=v (with no In/Exists widening it), only holders with
-// k=v can overlap i (upstream isDisjoint rejects a matchLabels value outside i's).
+// app would take minutes), so once a name has more than a few holders they are also indexed by
+// their matchLabels pairs: when every holder pins key k and SidecarSet i pins k=v (with no
+// In/Exists widening it), only holders with k=v can overlap i (upstream isDisjoint rejects a
+// matchLabels value outside i's). Most names have one holder, and then that index would cost
+// more memory than everything else here, so it is built only past kIndexFrom holders.
 struct Holders {
-  std::vector<std::size_t> all;  // ascending
-  std::unordered_map<std::string, std::size_t> with_key;
-  std::unordered_map<std::string, std::vector<std::size_t>> by_pair;
-  std::unordered_map<std::size_t, std::string> detail;  // volume definition / patch policy
+  static constexpr std::size_t kIndexFrom = 8;
 
-  void add(std::size_t i, const ConflictView& v, std::string d) {
+  std::vector<std::size_t> all;     // ascending
+  std::vector<std::string> detail;  // per holder: volume definition / patch policy
+  struct Index {
+    std::unordered_map<std::string, std::size_t> with_key;
+    std::unordered_map<std::string, std::vector<std::size_t>> by_pair;
+  };
+  std::unique_ptr<Index> index;
+
+  void add(std::size_t i, const std::vector<ConflictView>& views, std::string d) {
     if (!all.empty() && all.back() == i) {
       return;
     }
     all.push_back(i);
-    for (const auto& [k, val] : v.selector.match_labels) {
-      ++with_key[k];
-      by_pair[pair_key(k, val)].push_back(i);
+    detail.push_back(std::move(d));
+    if (index) {
+      add_to_index(i, views[i]);
+    } else if (all.size() > kIndexFrom) {
+      index = std::make_unique<Index>();
+      for (std::size_t j : all) {
+        add_to_index(j, views[j]);
+      }
     }
-    detail.emplace(i, std::move(d));
   }
+
+  const std::string& detail_of(std::size_t j) const {
+    return detail[static_cast<std::size_t>(std::lower_bound(all.begin(), all.end(), j) -
+                                           all.begin())];
+  }
+  std::string& last_detail() { return detail.back(); }
 
   const std::vector<std::size_t>& candidates(const ConflictView& v) const {
     static const std::vector<std::size_t> kNone;
     const std::vector<std::size_t>* best = &all;
+    if (!index) {
+      return *best;
+    }
     for (const auto& [k, val] : v.selector.match_labels) {
-      auto wk = with_key.find(k);
-      if (v.open_keys.contains(k) || wk == with_key.end() || wk->second != all.size()) {
+      auto wk = index->with_key.find(k);
+      if (v.open_keys.contains(k) || wk == index->with_key.end() || wk->second != all.size()) {
         continue;
       }
-      auto it = by_pair.find(pair_key(k, val));
-      const auto& list_for = it == by_pair.end() ? kNone : it->second;
+      auto it = index->by_pair.find(pair_key(k, val));
+      const auto& list_for = it == index->by_pair.end() ? kNone : it->second;
       if (list_for.size() < best->size()) {
         best = &list_for;
       }
     }
     return *best;
+  }
+
+ private:
+  void add_to_index(std::size_t i, const ConflictView& v) {
+    for (const auto& [k, val] : v.selector.match_labels) {
+      ++index->with_key[k];
+      index->by_pair[pair_key(k, val)].push_back(i);
+    }
   }
 };
 
@@ -138,11 +167,11 @@ class ConflictChecker {
     const Json& spec = member(*sets_[i], "spec");
     for (const char* k : {"initContainers", "containers"}) {
       for (const auto& c : list(spec, k)) {
-        containers_[member_string(c, "name")].add(i, views_[i], "");
+        containers_[member_string(c, "name")].add(i, views_, "");
       }
     }
     for (const auto& v : list(spec, "volumes")) {
-      volumes_[member_string(v, "name")].add(i, views_[i], canonical(v));
+      volumes_[member_string(v, "name")].add(i, views_, canonical(v));
     }
     for (const auto& p : list(spec, "patchPodMetadata")) {
       const std::string policy = member_string(p, "patchPolicy");
@@ -153,11 +182,11 @@ class ConflictChecker {
         Holders& h = annotations_[key];
         if (!h.all.empty() && h.all.back() == i) {
           if (policy == "Overwrite") {
-            h.detail[i] = policy;
+            h.last_detail() = policy;
           }
           continue;
         }
-        h.add(i, views_[i], policy);
+        h.add(i, views_, policy);
       }
     }
   }
@@ -185,7 +214,7 @@ class ConflictChecker {
     for (std::size_t v = 0; v < vs.size(); ++v) {
       const std::string name = member_string(vs[v], "name");
       const std::string mine = canonical(vs[v]);
-      auto differs = [&](const Holders& h, std::size_t j) { return h.detail.at(j) != mine; };
+      auto differs = [&](const Holders& h, std::size_t j) { return h.detail_of(j) != mine; };
       if (const auto* other = first_other(volumes_, name, i, differs)) {
         const std::string detail =
             "volume " + name + " is in conflict with sidecarset " + other->name;
@@ -202,7 +231,7 @@ class ConflictChecker {
       }
       for (const auto& [key, value] : member(patches[p], "annotations").items()) {
         auto overwrites = [&](const Holders& h, std::size_t j) {
-          return policy == "Overwrite" || h.detail.at(j) == "Overwrite";
+          return policy == "Overwrite" || h.detail_of(j) == "Overwrite";
         };
         if (const auto* other = first_other(annotations_, key, i, overwrites)) {
           const std::string detail =
