@@ -124,6 +124,8 @@ class JsonBuilder {
     root_.reset();
     stack_.clear();
     anchors_.clear();
+    decoded_ = 0;
+    aliased_ = 0;
     duplicates_.clear();
     error_.reset();
   }
@@ -137,7 +139,8 @@ class JsonBuilder {
           if (it == anchors_.end()) {
             throw BuildError{line, "unknown anchor '" + text(e.data.alias.anchor) + "' referenced"};
           }
-          add(line, it->second, {});
+          count_alias(line, it->second.nodes);
+          add(line, it->second.value, {}, it->second.nodes);
         });
         break;
       case YAML_SCALAR_EVENT:
@@ -164,6 +167,7 @@ class JsonBuilder {
     Json value;       // a sequence's items
     Members members;  // a mapping's
     std::string anchor;
+    std::size_t nodes = 1;  // itself and what it holds so far
     int line = 0;
     std::optional<std::string> key;  // pending key of a map
     bool merge_key = false;          // the pending key is a plain `<<`
@@ -194,7 +198,25 @@ class JsonBuilder {
     } else {
       throw BuildError{line, tagged.error()};
     }
-    add(line, std::move(v), text(sc.anchor));
+    ++decoded_;
+    add(line, std::move(v), text(sc.anchor), 1);
+  }
+
+  // go-yaml v2's defence against alias bombs ("billion laughs"), with its numbers: past 1,000
+  // nodes and 100 copied ones, the share of nodes that are alias copies may not exceed 99 % up
+  // to 400,000 nodes, falling linearly to 10 % at 4,000,000.
+  void count_alias(int line, std::size_t nodes) {
+    decoded_ += nodes;
+    aliased_ += nodes;
+    constexpr double kLow = 400'000;
+    constexpr double kHigh = 4'000'000;
+    const auto decoded = static_cast<double>(decoded_);
+    const double allowed = decoded <= kLow    ? 0.99
+                           : decoded >= kHigh ? 0.10
+                                              : 0.99 - 0.89 * (decoded - kLow) / (kHigh - kLow);
+    if (aliased_ > 100 && decoded_ > 1000 && static_cast<double>(aliased_) / decoded > allowed) {
+      throw BuildError{line, "document contains excessive aliasing"};
+    }
   }
 
   void open(int line, bool map, std::string anchor) {
@@ -204,6 +226,7 @@ class JsonBuilder {
     if (!stack_.empty() && stack_.back().is_map && !stack_.back().key) {
       throw BuildError{line, "mapping keys must be scalars"};
     }
+    ++decoded_;
     Frame& f = stack_.emplace_back();
     f.is_map = map;
     if (!map) {
@@ -216,12 +239,16 @@ class JsonBuilder {
   void close() {
     Frame f = std::move(stack_.back());
     stack_.pop_back();
-    add(f.line, f.is_map ? f.members.take() : std::move(f.value), f.anchor);
+    add(f.line, f.is_map ? f.members.take() : std::move(f.value), f.anchor, f.nodes);
   }
 
-  void add(int line, Json v, const std::string& anchor) {
+  // `nodes`: how many nodes v is (itself and everything in it).
+  void add(int line, Json v, const std::string& anchor, std::size_t nodes) {
     if (!anchor.empty()) {
-      anchors_[anchor] = v;  // as resolved: an aliased scalar may become a key or a value
+      anchors_[anchor] = Anchored{v, nodes};  // as resolved: an aliased scalar may become a key
+    }
+    if (!stack_.empty()) {
+      stack_.back().nodes += nodes;
     }
     const bool merge_key = std::exchange(plain_merge_key_, false);
     if (!stack_.empty() && stack_.back().is_map && !stack_.back().key) {
@@ -331,7 +358,13 @@ class JsonBuilder {
   std::optional<BuildError> error_;
   std::optional<Json> root_;
   std::vector<Frame> stack_;
-  std::unordered_map<std::string, Json> anchors_;
+  struct Anchored {
+    Json value;
+    std::size_t nodes = 0;
+  };
+  std::unordered_map<std::string, Anchored> anchors_;
+  std::size_t decoded_ = 0;  // nodes of the document, aliases' copies included
+  std::size_t aliased_ = 0;  // of which copies made for aliases
   std::vector<std::string> duplicates_;
   bool plain_merge_key_ = false;  // the scalar being added is a plain `<<`
 };
