@@ -31,7 +31,8 @@ asan: setup
 	@cd build/asan && ctest --output-on-failure -j $(JOBS)
 
 # ThreadSanitizer over the threaded parts: the HTTPS server (sessions, shutdown, TLS rotation,
-# mutual TLS, the body cap), the file reloader and the informers.
+# mutual TLS, the body cap), the file reloader, the informers and the World built on several
+# threads.
 tsan: setup
 	@cmake --preset tsan >/dev/null && cmake --build --preset tsan -j $(JOBS)
 	@ctest --preset tsan -j $(JOBS)

@@ -59,6 +59,9 @@ struct BuildOptions {
   bool strict_fields = false;
   /// The namespace of the SidecarSets' ControllerRevisions (World::revision_namespace).
   std::string revision_namespace = std::string(kKruiseNamespace);
+  /// Threads (the caller's included) that convert, default, validate and hash the SidecarSets;
+  /// the World and every problem are the same for any count.
+  unsigned threads = 1;
 };
 
 /// Converts, defaults, hashes and validates every object. All problems are returned at once; no

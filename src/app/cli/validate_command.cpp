@@ -96,8 +96,9 @@ int run_validate(const std::vector<std::string>& args, std::ostream& out, std::o
     warnings.push_back(text_json(w));
   }
   std::size_t files = sources.files.size();
-  auto build = build_world(std::move(sources.documents), 1,
-                           BuildOptions{parsed->result.count("strict") != 0});
+  BuildOptions build_options{parsed->result.count("strict") != 0};
+  build_options.threads = build_threads();
+  auto build = build_world(std::move(sources.documents), 1, build_options);
   if (!build) {
     for (const Problem& p : build.error()) {
       problems.push_back(problem_json(p));

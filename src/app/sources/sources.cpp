@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <memory>
 #include <system_error>
+#include <thread>
 #include <utility>
 
 #include "release_memory.hpp"
@@ -226,6 +227,8 @@ std::string content_digest(const std::vector<std::string>& paths) {
   return out.digest;
 }
 
+unsigned build_threads() { return std::clamp(std::thread::hardware_concurrency(), 1U, 4U); }
+
 namespace {
 
 std::expected<LoadedWorld, std::vector<std::string>> load(const std::vector<std::string>& paths,
@@ -234,6 +237,7 @@ std::expected<LoadedWorld, std::vector<std::string>> load(const std::vector<std:
   SourceDocuments sources = read_sources(paths, recursive);
   std::vector<std::string> errors = std::move(sources.errors);
   // Validate what could be read even when a file failed, so one run reports every problem.
+  options.threads = build_threads();
   auto build = build_world(std::move(sources.documents), generation, options);
   if (!build) {
     for (const Problem& p : build.error()) {

@@ -54,8 +54,12 @@ struct LoadedWorld {
   std::vector<std::string> warnings;  // the sources' and build.warnings, one line each
 };
 
-/// read_sources + build_world. On failure, every problem as one line (read and syntax errors as
-/// above; validation problems as Problem::to_string): a partial World is never returned.
+/// Threads a load builds its World with: the machine's cores, at most 4.
+unsigned build_threads();
+
+/// read_sources + build_world (with build_threads()). On failure, every problem as one line (read
+/// and syntax errors as above; validation problems as Problem::to_string): a partial World is
+/// never returned.
 std::expected<LoadedWorld, std::vector<std::string>> load_world(
     const std::vector<std::string>& paths, std::uint64_t generation, BuildOptions options = {},
     bool recursive = false);

@@ -14,6 +14,7 @@
 #include "injector/model/hash.hpp"
 #include "injector/model/load.hpp"
 #include "injector/model/validate.hpp"
+#include "parallel.hpp"
 
 namespace injector {
 namespace {
@@ -114,21 +115,24 @@ SidecarSet make_sidecarset(Loaded&& l) {
   return s;
 }
 
+// The two §5.1 hashes of a spec.
+struct Hashes {
+  std::string hash, without_image;
+};
+
 // Writes the §5.1 hashes when the object does not carry them. Present ones are kept verbatim, as
 // OpenKruise's pod webhook copies what the SidecarSet carries; one that does not match the spec
 // (an exported object edited afterwards) gets a warning naming both.
-void ensure_hashes(Json& ss, const Origin& origin, const std::string& name,
+void ensure_hashes(Json& ss, const Hashes& hashes, const Origin& origin, const std::string& name,
                    std::vector<Problem>& warnings) {
   Json& meta = ss["metadata"];
   if (!meta.contains("annotations") || !meta["annotations"].is_object()) {
     meta["annotations"] = Json::object();
   }
   Json& ann = meta["annotations"];
-  const Json& spec = ss["spec"];
-  for (auto [key, hash] :
-       {std::pair{kHashAnnotation, &sidecarset_hash},
-        std::pair{kHashWithoutImageAnnotation, &sidecarset_hash_without_image}}) {
-    const std::string computed = hash(spec);
+  for (auto [key, hash] : {std::pair{kHashAnnotation, &hashes.hash},
+                           std::pair{kHashWithoutImageAnnotation, &hashes.without_image}}) {
+    const std::string& computed = *hash;
     auto it = ann.find(std::string(key));
     if (it == ann.end()) {
       ann[std::string(key)] = computed;
@@ -186,10 +190,30 @@ Built build(std::vector<Document> documents, std::uint64_t generation, Mode mode
   std::map<std::string, std::size_t, std::less<>> by_name;
   std::map<std::string, Origin> revision_origins;
 
-  for (auto& doc : documents) {
+  // What each SidecarSet document needs on its own (unknown fields, conversion, defaulting) is
+  // done first, spread over options.threads; the loop below then runs in document order.
+  struct Kind {
+    std::string kind, api;
+    std::vector<std::string> unknown_fields;  // of a SidecarSet, before conversion
+  };
+  std::vector<Kind> kinds(documents.size());
+  for_each_index(documents.size(), options.threads, [&](std::size_t i) {
+    Json& obj = documents[i].object;
+    Kind& k = kinds[i];
+    k.kind = member_string(obj, "kind");
+    k.api = member_string(obj, "apiVersion");
+    if (obj.is_object() && k.kind == "SidecarSet" && !unserved_kruise_kind(k.kind, k.api)) {
+      k.unknown_fields = unknown_sidecarset_fields(obj);
+      convert_to_v1beta1(obj);
+      default_sidecarset(obj);
+    }
+  });
+
+  for (std::size_t d = 0; d < documents.size(); ++d) {
+    Document& doc = documents[d];
     Json& obj = doc.object;
-    const std::string kind = member_string(obj, "kind");
-    const std::string api = member_string(obj, "apiVersion");
+    const std::string& kind = kinds[d].kind;
+    const std::string& api = kinds[d].api;
     if (!obj.is_object() || kind.empty()) {
       problems.push_back(
           Problem{doc.origin, "", "kind", "Required value: not a Kubernetes object"});
@@ -203,14 +227,12 @@ Built build(std::vector<Document> documents, std::uint64_t generation, Mode mode
       // Reported as the API server reports them with fieldValidation=Warn (or Strict).
       const std::string name = member_string(member(obj, "metadata"), "name");
       std::vector<Problem>& field_reports = options.strict_fields ? problems : warnings;
-      for (const std::string& f : unknown_sidecarset_fields(obj)) {
+      for (const std::string& f : kinds[d].unknown_fields) {
         field_reports.push_back(Problem{doc.origin, name, "", "unknown field \"" + f + "\""});
       }
       for (const std::string& f : doc.duplicate_fields) {
         field_reports.push_back(Problem{doc.origin, name, "", "duplicate field \"" + f + "\""});
       }
-      convert_to_v1beta1(obj);
-      default_sidecarset(obj);
       Loaded l{doc.origin, std::move(obj), "", true};
       l.name = member_string(member(l.object, "metadata"), "name");
       if (!l.name.empty()) {
@@ -268,8 +290,13 @@ Built build(std::vector<Document> documents, std::uint64_t generation, Mode mode
     auto it = by_name.find(name);
     return it == by_name.end() ? nullptr : &loaded[it->second].object;
   };
-  for (auto& l : loaded) {
-    auto found = validate_sidecarset(l.object, lookup);
+  std::vector<std::vector<FieldProblem>> validated(loaded.size());
+  for_each_index(loaded.size(), options.threads, [&](std::size_t i) {
+    validated[i] = validate_sidecarset(loaded[i].object, lookup);
+  });
+  for (std::size_t i = 0; i < loaded.size(); ++i) {
+    Loaded& l = loaded[i];
+    auto& found = validated[i];
     if (!found.empty()) {
       l.valid = false;
     }
@@ -313,11 +340,19 @@ Built build(std::vector<Document> documents, std::uint64_t generation, Mode mode
 
   world->sidecarsets.reserve(static_cast<std::size_t>(
       std::count_if(loaded.begin(), loaded.end(), [](const Loaded& l) { return l.valid; })));
-  for (auto& l : loaded) {
+  std::vector<Hashes> hashes(loaded.size());
+  for_each_index(loaded.size(), options.threads, [&](std::size_t i) {
+    if (loaded[i].valid) {
+      const Json& spec = member(loaded[i].object, "spec");
+      hashes[i] = Hashes{sidecarset_hash(spec), sidecarset_hash_without_image(spec)};
+    }
+  });
+  for (std::size_t i = 0; i < loaded.size(); ++i) {
+    Loaded& l = loaded[i];
     if (!l.valid) {
       continue;
     }
-    ensure_hashes(l.object, l.origin, l.name, warnings);
+    ensure_hashes(l.object, hashes[i], l.origin, l.name, warnings);
     world->sidecarsets.push_back(make_sidecarset(std::move(l)));
   }
   std::sort(world->sidecarsets.begin(), world->sidecarsets.end(),

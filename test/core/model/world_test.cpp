@@ -555,3 +555,57 @@ spec:
             injector::sidecarset_hash(s.object["spec"]) +
             R"("; the annotation is used, as OpenKruise's pod webhook copies it)");
 }
+
+TEST_CASE("a World built on several threads is the one built on one") {
+  // Enough SidecarSets for several slices, with every kind of per-object outcome: valid ones,
+  // v1alpha1 ones converted, unknown fields, stale hash annotations, invalid objects and a
+  // conflict, spread over the whole input.
+  std::string text;
+  for (int i = 0; i < 1200; ++i) {
+    const std::string n = std::to_string(i);
+    const std::string api = i % 3 == 0 ? "apps.kruise.io/v1alpha1" : "apps.kruise.io/v1beta1";
+    text += "apiVersion: " + api + "\nkind: SidecarSet\nmetadata:\n  name: ss-" + n + "\n";
+    if (i % 7 == 0) {
+      text += "  annotations: {kruise.io/sidecarset-hash: stale-" + n + "}\n";
+    }
+    text += "spec:\n  selector: {matchLabels: {app: a" + std::to_string(i % 500) + "}}\n";
+    if (i % 11 == 0) {
+      text += "  unknownField: 1\n";
+    }
+    const std::string image = i % 13 == 0 ? "" : "agent:" + n;
+    // i and i + 500 share a selector; every 97th pair also shares a container name.
+    const std::string container = i % 97 == 0 ? "shared" : "c-" + n;
+    text += "  containers: [{name: " + container + ", image: '" + image + "'}]\n---\n";
+  }
+  auto build = [&](unsigned threads) {
+    injector::BuildOptions options;
+    options.threads = threads;
+    return injector::build_world_tolerant(docs_of(text, "many.yaml"), 1, options);
+  };
+  const auto one = build(1);
+  const auto four = build(4);
+  REQUIRE(one.build.world->sidecarsets.size() > 1000);
+  REQUIRE_FALSE(one.problems.empty());
+  REQUIRE_FALSE(one.build.warnings.empty());
+  auto lines = [](const std::vector<injector::Problem>& ps) {
+    std::vector<std::string> out;
+    for (const auto& p : ps) {
+      out.push_back(p.to_string());
+    }
+    return out;
+  };
+  CHECK(lines(four.problems) == lines(one.problems));
+  CHECK(lines(four.build.warnings) == lines(one.build.warnings));
+  REQUIRE(four.build.world->sidecarsets.size() == one.build.world->sidecarsets.size());
+  for (std::size_t i = 0; i < one.build.world->sidecarsets.size(); ++i) {
+    CHECK(four.build.world->sidecarsets[i].object == one.build.world->sidecarsets[i].object);
+  }
+  // The strict build fails the same way too.
+  injector::BuildOptions strict;
+  strict.threads = 4;
+  auto failed = injector::build_world(docs_of(text, "many.yaml"), 1, strict);
+  REQUIRE_FALSE(failed.has_value());
+  auto failed_one = injector::build_world(docs_of(text, "many.yaml"), 1);
+  REQUIRE_FALSE(failed_one.has_value());
+  CHECK(lines(failed.error()) == lines(failed_one.error()));
+}

@@ -145,7 +145,8 @@ struct Holders {
 };
 
 // Go's reflect.DeepEqual ignores key order; compare volumes by their sorted-key text.
-std::string canonical(const Json& v) { return nlohmann::json::parse(v.dump()).dump(); }
+// (nlohmann::json keeps its keys sorted; converting to it is a copy, not a print and a parse).
+std::string canonical(const Json& v) { return nlohmann::json(v).dump(); }
 
 }  // namespace
 
